@@ -1,4 +1,12 @@
 import type { Command } from "../command.js";
+import { listCommand } from "./list.js";
+import { pullCommand } from "./pull.js";
+import { rmCommand } from "./rm.js";
+import { infoCommand } from "./info.js";
+import { inspectCommand } from "./inspect.js";
+import { perplexityCommand } from "./perplexity.js";
+import { runCommand } from "./run.js";
+import { tokenizeCommand } from "./tokenize.js";
 
 /** Every `gemma` subcommand, in the order `gemma --help` lists them. */
-export const commands: readonly Command[] = [];
+export const commands: readonly Command[] = [runCommand, perplexityCommand, inspectCommand, infoCommand, tokenizeCommand, pullCommand, listCommand, rmCommand];

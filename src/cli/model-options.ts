@@ -1,0 +1,48 @@
+import type { Model } from "../model/model.js";
+import { loadModel, openModelFile } from "../platform/node/model-file.js";
+import { boolArg, intArg, stringArg } from "./args.js";
+import type { CommandIo, OptionSpec, ParsedValues } from "./command.js";
+import { progressRenderer } from "./progress.js";
+
+/** Options every model command shares (conventions.md: one option set across commands). */
+export const MODEL_OPTIONS: OptionSpec = {
+  model: { type: "string", short: "m" },
+  threads: { type: "string", short: "t" },
+};
+
+export const CONTEXT_OPTIONS: OptionSpec = {
+  ctx: { type: "string", short: "c" },
+  "swa-full": { type: "boolean" },
+};
+
+export function modelName(values: ParsedValues): string | undefined {
+  return stringArg(values, "model");
+}
+
+export function contextSize(values: ParsedValues, fallback: number): number {
+  return intArg(values, "ctx", 1, 1 << 24) ?? fallback;
+}
+
+export function swaFull(values: ParsedValues): boolean {
+  return boolArg(values, "swa-full");
+}
+
+export async function openModelHeader(values: ParsedValues, io: CommandIo) {
+  intArg(values, "threads", 1, 1024);
+  return openModelFile(modelName(values), { onProgress: progressRenderer(io.stderr), signal: io.signal });
+}
+
+/** Loads the model named by -m (the default model when absent), with progress on stderr. */
+export async function loadModelFromArgs(values: ParsedValues, io: CommandIo): Promise<Model> {
+  intArg(values, "threads", 1, 1024);
+  const render = progressRenderer(io.stderr);
+  return loadModel(modelName(values), {
+    onProgress: render,
+    signal: io.signal,
+    onLoad: ({ loadedBytes, totalBytes }) => {
+      if (loadedBytes === totalBytes) render({ type: "finish", label: "loading weights" });
+      else render({ type: "advance", label: "loading weights", done: loadedBytes, total: totalBytes });
+    },
+  });
+}
+
