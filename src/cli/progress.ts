@@ -26,7 +26,8 @@ export function formatBytes(n: number): string {
 
 function rate(task: Task, now: number): string {
   const seconds = (now - task.startedAt) / 1000;
-  return seconds > 0.5 ? `${formatBytes((task.done - (task.base ?? 0)) / seconds)}/s` : "";
+  const moved = task.done - (task.base ?? 0);
+  return seconds > 0.5 && moved > 0 ? `${formatBytes(moved / seconds)}/s` : "";
 }
 
 function barLine(label: string, task: Task, now: number, columns: number): string {
