@@ -1,4 +1,4 @@
-import { attention } from "../kernels/ref/attention.js";
+import { attention, softcapF32 } from "../kernels/ref/attention.js";
 import { geglu } from "../kernels/ref/gelu.js";
 import { rmsNorm } from "../kernels/ref/norm.js";
 import { ropeAngles, ropeApply } from "../kernels/ref/rope.js";
@@ -107,8 +107,9 @@ export function forward(
   kernels.matmul(w.output, a.xb, nOut, a.logits);
   if (c.finalSoftcap > 0) {
     const cap = c.finalSoftcap;
+    const invCap = Math.fround(1 / cap);
     const end = a.logits + nOut * c.vocabSize;
-    for (let i = a.logits; i < end; i++) heap[i] = cap * Math.tanh(heap[i]! / cap);
+    for (let i = a.logits; i < end; i++) heap[i] = softcapF32(heap[i]!, cap, invCap);
   }
 }
 

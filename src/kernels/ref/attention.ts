@@ -28,6 +28,7 @@ export function attention(
 ): void {
   const { nHeads, nKvHeads, headDim, window, softcap, slots } = s;
   const group = nHeads / nKvHeads;
+  const invCap = Math.fround(1 / softcap);
   const kvStride = nKvHeads * headDim;
   for (let t = 0; t < nTok; t++) {
     const p = pos0 + t;
@@ -42,7 +43,7 @@ export function attention(
         let dot = 0;
         for (let d = 0; d < headDim; d++) dot += heap[qh + d]! * heap[kj + d]!;
         let sc = Math.fround(dot);
-        if (softcap > 0) sc = Math.fround(softcap * Math.tanh(sc / softcap));
+        if (softcap > 0) sc = softcapF32(sc, softcap, invCap);
         scores[j] = sc;
         if (sc > max) max = sc;
       }
@@ -62,4 +63,9 @@ export function attention(
       }
     }
   }
+}
+
+/** cap·tanh(s/cap) with each step in f32, as ggml's scale, tanh, scale sequence computes it. */
+export function softcapF32(s: number, cap: number, invCap: number): number {
+  return Math.fround(cap * Math.fround(Math.tanh(Math.fround(s * invCap))));
 }

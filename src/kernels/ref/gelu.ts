@@ -7,6 +7,16 @@ export function geluTanh(x: number): number {
   return 0.5 * x * (1 + Math.tanh(SQRT_2_OVER_PI * x * (1 + 0.044715 * x * x)));
 }
 
+const f = Math.fround;
+const SQRT_2_OVER_PI_F32 = f(SQRT_2_OVER_PI);
+const COEF_A_F32 = f(0.044715);
+
+/** GELU with every step rounded to f32, as ggml_gelu_f32 computes the entries of its table. */
+function geluTanhF32(x: number): number {
+  const inner = f(f(SQRT_2_OVER_PI_F32 * x) * f(1 + f(f(COEF_A_F32 * x) * x)));
+  return f(f(f(0.5 * x) * f(1 + f(Math.tanh(inner)))));
+}
+
 let fp16Table: Float32Array | undefined;
 
 /**
@@ -18,7 +28,7 @@ export function geluFp16(x: number): number {
   if (x >= 10) return x;
   if (!fp16Table) {
     fp16Table = new Float32Array(65536);
-    for (let i = 0; i < 65536; i++) fp16Table[i] = f16ToF32(f32ToF16(geluTanh(f16ToF32(i))));
+    for (let i = 0; i < 65536; i++) fp16Table[i] = f16ToF32(f32ToF16(geluTanhF32(f16ToF32(i))));
   }
   return fp16Table[f32ToF16(x)]!;
 }
