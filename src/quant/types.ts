@@ -38,6 +38,9 @@ export const GgmlType = {
   TQ1_0: 34,
   TQ2_0: 35,
   MXFP4: 39,
+  NVFP4: 40,
+  Q1_0: 41,
+  Q2_0: 42,
 } as const;
 export type GgmlType = (typeof GgmlType)[keyof typeof GgmlType];
 
@@ -85,6 +88,9 @@ const TRAITS: ReadonlyMap<number, TypeTraits> = new Map<number, TypeTraits>([
   [GgmlType.TQ1_0, { name: "TQ1_0", blockSize: 256, typeSize: 54, supported: false }],
   [GgmlType.TQ2_0, { name: "TQ2_0", blockSize: 256, typeSize: 66, supported: false }],
   [GgmlType.MXFP4, { name: "MXFP4", blockSize: 32, typeSize: 17, supported: false }],
+  [GgmlType.NVFP4, { name: "NVFP4", blockSize: 64, typeSize: 36, supported: false }],
+  [GgmlType.Q1_0, { name: "Q1_0", blockSize: 128, typeSize: 18, supported: false }],
+  [GgmlType.Q2_0, { name: "Q2_0", blockSize: 64, typeSize: 18, supported: false }],
 ]);
 
 /** Traits of a known ggml type id, or undefined when the id is not a ggml type. */
