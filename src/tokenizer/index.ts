@@ -1,0 +1,7 @@
+export type { DecodeOptions, EncodeOptions, StreamDecoder, Tokenizer } from "./tokenizer.js";
+export { createTokenizer } from "./tokenizer.js";
+export type { MergeRule, TokenizerVocab } from "./vocab.js";
+export { PieceType } from "./piece-type.js";
+export { tokenizerFromGguf } from "./from-gguf.js";
+export { tokenizerFromHfJson } from "./from-hf-json.js";
+export { tokenizerFromSentencePiece } from "./from-sentencepiece.js";
