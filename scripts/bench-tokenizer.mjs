@@ -6,10 +6,11 @@ import { existsSync, readFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
 import { readGguf } from "../src/formats/gguf/file.ts";
 import { openFileSource } from "../src/platform/node/file-source.ts";
+import { DEFAULT_MODEL, resolveModel } from "../src/platform/node/sources/resolve.ts";
 import { tokenizerFromGguf, tokenizerFromHfJson } from "../src/tokenizer/index.ts";
 
 const ROUNDS = 10;
-const gguf = process.argv[2] ?? "/root/models/gemma-3-270m-q4_k_m.gguf";
+const gguf = process.argv[2] ?? (await resolveModel(DEFAULT_MODEL)).path;
 const corpus = JSON.parse(gunzipSync(readFileSync(new URL("../test/golden/tokenizer/corpus.json.gz", import.meta.url))).toString("utf8"));
 const mixed = corpus.strings.filter((_, i) => corpus.category[i] !== "large");
 const large = corpus.strings.filter((_, i) => corpus.category[i] === "large");

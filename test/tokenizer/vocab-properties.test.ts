@@ -1,28 +1,21 @@
 // Properties of the Gemma 3 vocabulary the tokenizer relies on, checked on the file's own pieces and types
 // (the GGUF when present, else tokenizer.json), and their consequence checked on encodings.
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
 import { test } from "node:test";
 import { readGguf } from "../../src/formats/gguf/file.js";
 import { openFileSource } from "../../src/platform/node/file-source.js";
 import { PieceType } from "../../src/tokenizer/index.js";
-import { REAL_GGUF, gemma3FromGguf, gemma3FromHf, hfTokenizerJson } from "./helpers.js";
+import { defaultModelPath } from "../helpers/model.js";
+import { gemma3FromGguf, gemma3FromHf } from "./helpers.js";
 import { rng } from "./rng.js";
 
 const mergeable = (t: number) => t === PieceType.NORMAL || t === PieceType.USER_DEFINED || t === PieceType.UNUSED;
 
 async function gemma3Pieces(): Promise<{ source: string; pieces: readonly string[]; types: ArrayLike<number> }> {
-  if (existsSync(REAL_GGUF)) {
-    const file = await readGguf(await openFileSource(REAL_GGUF));
-    await file.close();
-    return { source: REAL_GGUF, pieces: file.metadata.stringArray("tokenizer.ggml.tokens"), types: file.metadata.int32Array("tokenizer.ggml.token_type") };
-  }
-  const j = hfTokenizerJson() as { model: { vocab: Record<string, number> }; added_tokens: { id: number; special: boolean }[] };
-  const pieces: string[] = [];
-  for (const [p, id] of Object.entries(j.model.vocab)) pieces[id] = p;
-  const types: number[] = pieces.map((p) => (/^<0x[0-9A-F]{2}>$/.test(p) ? PieceType.BYTE : PieceType.NORMAL));
-  for (const a of j.added_tokens) if (a.id < pieces.length) types[a.id] = a.special ? PieceType.CONTROL : PieceType.USER_DEFINED;
-  return { source: "tokenizer.json", pieces, types };
+  const path = await defaultModelPath();
+  const file = await readGguf(await openFileSource(path));
+  await file.close();
+  return { source: path, pieces: file.metadata.stringArray("tokenizer.ggml.tokens"), types: file.metadata.int32Array("tokenizer.ggml.token_type") };
 }
 
 test("digits are single tokens: every multi-character piece holding an ASCII digit is matched whole or never", async () => {

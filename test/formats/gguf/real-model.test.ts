@@ -1,19 +1,14 @@
 // Our reader on the real Gemma 3 270M Q4_K_M file against @huggingface/gguf, an independent reader.
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
 import { test } from "node:test";
 import { gguf } from "@huggingface/gguf";
 import { GgufValueType } from "../../../src/formats/gguf/index.js";
 import { openGgufPath } from "../../../src/platform/node/gguf-files.js";
+import { defaultModelPath } from "../../helpers/model.js";
 import { hfShape } from "./helpers.js";
 
-const MODEL = "/root/models/gemma-3-270m-q4_k_m.gguf";
-
-test("real model: every key, value and tensor info equals @huggingface/gguf's parse", async (t) => {
-  if (!existsSync(MODEL)) {
-    t.skip(`${MODEL} is absent`);
-    return;
-  }
+test("real model: every key, value and tensor info equals @huggingface/gguf's parse", async () => {
+  const MODEL = await defaultModelPath();
   const ref = await gguf(MODEL, { allowLocalFile: true, typedMetadata: true });
   const f = await openGgufPath(MODEL);
   try {
