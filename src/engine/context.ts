@@ -1,4 +1,5 @@
 import { createRefKernels } from "../kernels/ref/matmul.js";
+import { createWasmMatmulKernels } from "../kernels/wasm-matmul.js";
 import type { Kernels } from "../kernels/kernels.js";
 import { maxWindow } from "../model/config.js";
 import type { Model } from "../model/model.js";
@@ -67,7 +68,9 @@ export class Context {
       ),
       widest * 4,
     );
-    this.kernels = createRefKernels(arena, actBytes * this.batchSize);
+    this.kernels = model.wasm
+      ? createWasmMatmulKernels(arena, model.wasm, actBytes * this.batchSize)
+      : createRefKernels(arena, actBytes * this.batchSize);
     this.rowsBuf = new Int32Array(this.batchSize);
   }
 

@@ -1,19 +1,17 @@
 import type { GgufFile, GgufTensorInfo } from "../formats/gguf/index.js";
-import { Arena } from "../kernels/arena.js";
 import { dequantizeRow } from "../quant/dequantize.js";
 import { assertSupported, GgmlType, rowBytes, typeName } from "../quant/types.js";
 import { tokenizerFromGguf, type Tokenizer } from "../tokenizer/index.js";
 import { GemmaError } from "../util/errors.js";
 import type { ModelConfig } from "./config.js";
+import { arenaFor, bindBackend, defaultBackend } from "./backend.js";
 import { configFromGguf } from "./gguf-config.js";
 import { GGUF_NAMES, ggufLayerName } from "./gguf-names.js";
-import type { Model, ModelInfo } from "./model.js";
+import type { LoadOptions, Model, ModelInfo } from "./model.js";
+
+export type { LoadProgress } from "./model.js";
 import type { LayerWeights, Matrix, Vector } from "./weights.js";
 
-export interface LoadProgress {
-  readonly loadedBytes: number;
-  readonly totalBytes: number;
-}
 
 /** What a GGUF file holds, worked out from its header alone (no weight is read): for loading and `gemma info`. */
 export interface GgufModelPlan {
@@ -65,10 +63,12 @@ export function planGgufModel(file: GgufFile): GgufModelPlan {
  * Loads a GGUF model: every weight copied into the arena in its stored encoding (norm weights as f32; GGUF
  * already stores Gemma's 1 + w).
  */
-export async function loadGgufModel(file: GgufFile, onProgress?: (p: LoadProgress) => void): Promise<Model> {
+export async function loadGgufModel(file: GgufFile, opts: LoadOptions = {}): Promise<Model> {
   const { config, tokenizer, tensors, info } = planGgufModel(file);
   const totalBytes = info.weightBytes;
-  const arena = new Arena({ initialBytes: totalBytes + (totalBytes >> 4) + (1 << 20) });
+  const backend = defaultBackend(opts.backend);
+  const arena = arenaFor(totalBytes, backend);
+  const onProgress = opts.onProgress;
   let loadedBytes = 0;
   const matrices = new Map<string, Matrix>();
   const vectors = new Map<string, Vector>();
@@ -116,7 +116,7 @@ export async function loadGgufModel(file: GgufFile, onProgress?: (p: LoadProgres
     output: matrices.get(GGUF_NAMES.output) ?? tokenEmbedding,
     layers,
   };
-  return { config, weights, tokenizer, arena, info };
+  return { config, weights, tokenizer, arena, wasm: await bindBackend(arena, backend), info };
 }
 
 interface PlannedTensor {

@@ -1,4 +1,5 @@
 import type { Arena } from "../kernels/arena.js";
+import type { WasmKernels } from "../kernels/wasm/index.js";
 import type { Tokenizer } from "../tokenizer/index.js";
 import type { ModelConfig } from "./config.js";
 import type { ModelWeights } from "./weights.js";
@@ -9,6 +10,8 @@ export interface Model {
   readonly weights: ModelWeights;
   readonly tokenizer: Tokenizer;
   readonly arena: Arena;
+  /** The WebAssembly kernels bound to the arena's memory; undefined runs the reference kernels. */
+  readonly wasm?: WasmKernels | undefined;
   /** Facts about the file for `gemma info` (format, tensor types, chat template). */
   readonly info: ModelInfo;
 }
@@ -24,4 +27,20 @@ export interface ModelInfo {
   readonly chatTemplate: string | undefined;
   /** Instruction-tuned (has a chat template or an "-it" name), as far as the file tells. */
   readonly instructionTuned: boolean;
+}
+
+/**
+ * Which kernels run the matrix products: "wasm" (WebAssembly SIMD, one thread), "ref" (plain TypeScript), or a
+ * factory binding kernels to the arena's memory (a worker pool, for threads).
+ */
+export type Backend = "wasm" | "ref" | { readonly shared: boolean; create(memory: WebAssembly.Memory): Promise<WasmKernels> };
+
+export interface LoadProgress {
+  readonly loadedBytes: number;
+  readonly totalBytes: number;
+}
+
+export interface LoadOptions {
+  readonly backend?: Backend;
+  readonly onProgress?: ((p: LoadProgress) => void) | undefined;
 }

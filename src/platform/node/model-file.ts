@@ -1,8 +1,10 @@
 import type { GgufFile } from "../../formats/gguf/index.js";
-import { loadGgufModel, type LoadProgress } from "../../model/load-gguf.js";
-import type { Model } from "../../model/model.js";
+import { loadGgufModel } from "../../model/load-gguf.js";
+import { loadHfModel } from "../../model/load-hf.js";
+import type { Backend, LoadOptions, Model } from "../../model/model.js";
 import { GemmaError } from "../../util/errors.js";
 import { openGgufPath } from "./gguf-files.js";
+import { openHfFolderPath } from "./hf-folder.js";
 import type { ProgressListener } from "./sources/progress.js";
 import { DEFAULT_MODEL, resolveModel } from "./sources/resolve.js";
 
@@ -17,20 +19,29 @@ export async function openModelFile(nameOrPath: string | undefined, opts: OpenMo
   if (resolved.kind !== "gguf") {
     throw new GemmaError(
       "MODEL_UNSUPPORTED_ARCH",
-      `${resolved.dir}: Hugging Face safetensors folders cannot be run yet; convert it to GGUF with llama.cpp's convert_hf_to_gguf.py`,
+      `${resolved.dir}: this command reads GGUF headers only; Hugging Face folders can be loaded (gemma run), not inspected`,
     );
   }
   return openGgufPath(resolved.path);
 }
 
-/** Opens and loads a model; the file is closed once its weights are in memory. */
+/** Opens and loads a model (GGUF or Hugging Face folder); the files are closed once the weights are in memory. */
 export async function loadModel(
   nameOrPath: string | undefined,
-  opts: OpenModelOptions & { onLoad?: (p: LoadProgress) => void } = {},
+  opts: OpenModelOptions & { onLoad?: LoadOptions["onProgress"]; backend?: Backend } = {},
 ): Promise<Model> {
-  const file = await openModelFile(nameOrPath, opts);
+  const resolved = await resolveModel(nameOrPath ?? DEFAULT_MODEL, { onProgress: opts.onProgress, signal: opts.signal });
+  if (resolved.kind === "hf-folder") {
+    const folder = await openHfFolderPath(resolved.dir);
+    try {
+      return await loadHfModel(folder, { onProgress: opts.onLoad, backend: opts.backend });
+    } finally {
+      await folder.close();
+    }
+  }
+  const file = await openGgufPath(resolved.path);
   try {
-    return await loadGgufModel(file, opts.onLoad);
+    return await loadGgufModel(file, { onProgress: opts.onLoad, backend: opts.backend });
   } finally {
     await file.close();
   }

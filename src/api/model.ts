@@ -1,0 +1,139 @@
+import { ChatSession, type ChatSessionOptions } from "../engine/chat-session.js";
+import { chatFormat, type ChatTemplateChoice } from "../engine/chat-template.js";
+import { Context } from "../engine/context.js";
+import { dropOldestHalf, generate, type GenerateResult } from "../engine/generate.js";
+import { type GenerationOptions, resolveGeneration } from "../engine/generation-options.js";
+import { GenerationStream } from "../engine/generation-stream.js";
+import type { ChatMessage } from "../engine/prompt.js";
+import { TokenSequence } from "../engine/sequence.js";
+import type { GgufFile } from "../formats/gguf/index.js";
+import { loadGgufModel, type LoadProgress } from "../model/load-gguf.js";
+import type { ModelConfig } from "../model/config.js";
+import type { Model, ModelInfo } from "../model/model.js";
+import type { Tokenizer } from "../tokenizer/index.js";
+import { GemmaError } from "../util/errors.js";
+
+/** Element type of the KV cache. */
+export type KvType = "f32" | "f16" | "q8_0";
+
+/** How a model is run; fixed when it is loaded. */
+export interface ModelOptions {
+  /** Positions its context holds (default: the model's training length, at most 4096). */
+  readonly contextSize?: number;
+  /**
+   * Tokens per forward step while pre-filling (default 64). With sliding-window layers it is also the longest
+   * rollback the cache allows before a new prompt must be evaluated from the start (see swaFull).
+   */
+  readonly batchSize?: number;
+  /** Full-length caches on sliding-window layers: more memory, and a prompt can always reuse its cached prefix. */
+  readonly swaFull?: boolean;
+  /** Threads for the kernels: accepted and checked, but today every kernel runs on the calling thread. */
+  readonly threads?: number;
+  /** KV cache element type: only "f32" exists today; "f16" and "q8_0" are an UNSUPPORTED_TENSOR_TYPE error. */
+  readonly kvType?: KvType;
+}
+
+export interface TokenizeOptions {
+  /** Turn special-token strings (`<start_of_turn>`, `<bos>` …) into their ids (default false: plain text). */
+  readonly parseSpecial?: boolean;
+  /** Put the BOS id first (default false). */
+  readonly addBos?: boolean;
+}
+
+export interface CompletionOptions extends GenerationOptions {
+  /** For a text prompt: parse special-token strings in it (default false). A BOS goes first when the model wants one. */
+  readonly parseSpecial?: boolean;
+}
+
+/** Throws on options that cannot be honoured (checked before anything is loaded). */
+export function checkModelOptions(o: ModelOptions): void {
+  if (o.threads !== undefined && !(Number.isInteger(o.threads) && o.threads >= 1)) {
+    throw new GemmaError("BAD_PROMPT", `threads must be an integer >= 1, got ${o.threads}`);
+  }
+  const kv = o.kvType ?? "f32";
+  if (kv !== "f32") {
+    throw new GemmaError("UNSUPPORTED_TENSOR_TYPE", `KV cache type ${kv} is not supported yet; the cache is f32`);
+  }
+}
+
+/**
+ * A loaded model, ready to tokenize, generate text and hold chat sessions. It evaluates one sequence at a time:
+ * generate() and every chat session share its KV cache (created on first use), and each reuses the prefix it
+ * has in common with what the cache holds.
+ */
+export class GemmaModel {
+  /** The engine's model: configuration, weights, tokenizer. */
+  readonly model: Model;
+  readonly options: ModelOptions;
+  private seq: TokenSequence | undefined;
+
+  constructor(model: Model, options: ModelOptions = {}) {
+    checkModelOptions(options);
+    this.model = model;
+    this.options = options;
+  }
+
+  get config(): ModelConfig {
+    return this.model.config;
+  }
+
+  get info(): ModelInfo {
+    return this.model.info;
+  }
+
+  get tokenizer(): Tokenizer {
+    return this.model.tokenizer;
+  }
+
+  /** The shared context and the ids in its cache. */
+  get sequence(): TokenSequence {
+    this.seq ??= new TokenSequence(
+      new Context(this.model, { contextSize: this.options.contextSize, batchSize: this.options.batchSize, swaFull: this.options.swaFull }),
+    );
+    return this.seq;
+  }
+
+  tokenize(text: string, opts: TokenizeOptions = {}): number[] {
+    return this.model.tokenizer.encode(text, opts);
+  }
+
+  /** Text of token ids; control tokens decode to "" unless keepSpecial. */
+  detokenize(ids: ArrayLike<number>, opts: { readonly keepSpecial?: boolean } = {}): string {
+    return this.model.tokenizer.decode(ids, opts);
+  }
+
+  /**
+   * Continues a prompt (text, or token ids used as they are). The stream yields the text as it comes; its
+   * result has the totals. With contextOverflow "shift", a full context drops the older half after the first
+   * token and goes on.
+   */
+  generate(prompt: string | readonly number[], opts: CompletionOptions = {}): GenerationStream<GenerateResult> {
+    const tok = this.model.tokenizer;
+    const ids = typeof prompt === "string" ? tok.encode(prompt, { parseSpecial: opts.parseSpecial ?? false, addBos: tok.addBos }) : [...prompt];
+    const seq = this.sequence;
+    const gen = resolveGeneration(this.model, seq.ctx.contextSize, opts);
+    const shift = opts.contextOverflow === "shift" ? dropOldestHalf(ids[0] === tok.bos ? 1 : 0) : undefined;
+    return new GenerationStream((signal) => generate(seq, ids, { ...gen, signal, shift }), opts.signal);
+  }
+
+  /** A new conversation (see ChatSession). */
+  chat(opts: ChatSessionOptions = {}): ChatSession {
+    return new ChatSession(this.model, this.sequence, opts);
+  }
+
+  /** Token ids of a conversation in a chat format (default "auto": the model's template when it has one). */
+  formatChat(messages: readonly ChatMessage[], template: ChatTemplateChoice = "auto", addGenerationPrompt = true): number[] {
+    return chatFormat(this.model.tokenizer, this.model.info.chatTemplate, template).tokens(messages, addGenerationPrompt);
+  }
+}
+
+export interface GgufLoadOptions extends ModelOptions {
+  /** Called as the weights are read. */
+  readonly onProgress?: (p: LoadProgress) => void;
+}
+
+/** Loads a model from an open GGUF file (from any ByteSource: memory, fetch, a File); the file stays open. */
+export async function loadModelFromGguf(file: GgufFile, opts: GgufLoadOptions = {}): Promise<GemmaModel> {
+  checkModelOptions(opts);
+  return new GemmaModel(await loadGgufModel(file, { onProgress: opts.onProgress }), opts);
+}

@@ -1,0 +1,38 @@
+import type { Matrix } from "../model/weights.js";
+import { activationRowBytes, quantizeActivationRow, vecDotType } from "../quant/activations.js";
+import { GgmlType } from "../quant/types.js";
+import type { Arena } from "./arena.js";
+import type { Kernels } from "./kernels.js";
+import { createRefKernels } from "./ref/matmul.js";
+import type { WasmKernels } from "./wasm/index.js";
+
+/**
+ * Matrix products on the WebAssembly kernels (one thread, or a worker pool behind the same interface): the
+ * activation rows are encoded once per product, then every (row, token) dot runs in WebAssembly. Weight types the
+ * kernels do not cover fall back to the reference twin.
+ */
+export function createWasmMatmulKernels(arena: Arena, wasm: WasmKernels, maxActivationBytes: number): Kernels {
+  const scratch = arena.alloc(maxActivationBytes);
+  const ref = createRefKernels(arena, maxActivationBytes);
+  return {
+    name: "wasm",
+    matmul(w: Matrix, x: number, nTok: number, y: number): void {
+      if (!wasm.supports(w.type)) return ref.matmul(w, x, nTok, y);
+      const actType = vecDotType(w.type);
+      let act = x << 2;
+      if (actType !== GgmlType.F32) {
+        const actBytes = activationRowBytes(w.type, w.cols);
+        act = scratch;
+        for (let t = 0; t < nTok; t++) {
+          const xt = (x + t * w.cols) << 2;
+          if (actType === GgmlType.F16 || actType === GgmlType.BF16) {
+            quantizeActivationRow(actType, arena.heapF32, x + t * w.cols, w.cols, arena.heapU8, scratch + t * actBytes);
+          } else {
+            wasm.quantizeActivations(actType, xt, w.cols, scratch + t * actBytes);
+          }
+        }
+      }
+      wasm.matmul(w.type, w.ptr, w.rows, w.cols, act, nTok, y << 2);
+    },
+  };
+}
