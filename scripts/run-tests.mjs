@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs the test suite with node's test runner: builds dist/ (the CLI tests spawn bin/gemma.js),
+// Runs the test suite with node's test runner: builds the WebAssembly kernels and dist/ (the CLI tests spawn bin/gemma.js),
 // then runs every test/**/*.test.ts through tsx. `--full` adds test/full/** (the long sweeps).
 // Extra arguments that are paths select those test files only.
 import { spawnSync } from "node:child_process";
@@ -23,7 +23,7 @@ function walk(dir) {
   return out;
 }
 
-const build = spawnSync("npx", ["tsc", "-p", "tsconfig.json"], { stdio: "inherit" });
+const build = spawnSync("npm", ["run", "--silent", "build"], { stdio: "inherit" });
 if (build.status !== 0) process.exit(build.status ?? 1);
 
 const files = picked.length > 0 ? picked : walk("test");

@@ -1,0 +1,65 @@
+import { GgmlType } from "../../quant/types.js";
+import { isSharedMemory, kernelModule } from "./module.js";
+
+/**
+ * The kernels' matrix product entry point (kernels/assembly/index.ts): out[t·outStride + r] =
+ * dot(weight row r, activation row t) for r in [rowBegin, rowEnd), t < nTok. Pointers are byte addresses;
+ * actStride is in bytes, outStride in floats.
+ */
+export type MatmulExport = (
+  w: number, rows: number, cols: number, act: number, actStride: number, nTok: number,
+  out: number, outStride: number, rowBegin: number, rowEnd: number,
+) => void;
+
+/** quantize_q8_*(x, n, out): n floats at x as one activation row at out. */
+export type QuantizeExport = (x: number, n: number, out: number) => void;
+
+/** The module's export for each weight type it multiplies, in a fixed order (pool workers get indices into it). */
+export const MATMUL_EXPORTS: ReadonlyMap<number, string> = new Map<number, string>([
+  [GgmlType.F32, "matmul_f32"],
+  [GgmlType.F16, "matmul_f16"],
+  [GgmlType.BF16, "matmul_bf16"],
+  [GgmlType.Q4_0, "matmul_q4_0"],
+  [GgmlType.Q4_1, "matmul_q4_1"],
+  [GgmlType.Q5_0, "matmul_q5_0"],
+  [GgmlType.Q5_1, "matmul_q5_1"],
+  [GgmlType.Q8_0, "matmul_q8_0"],
+  [GgmlType.IQ4_NL, "matmul_iq4_nl"],
+  [GgmlType.Q2_K, "matmul_q2_k"],
+  [GgmlType.Q3_K, "matmul_q3_k"],
+  [GgmlType.Q4_K, "matmul_q4_k"],
+  [GgmlType.Q5_K, "matmul_q5_k"],
+  [GgmlType.Q6_K, "matmul_q6_k"],
+  [GgmlType.IQ4_XS, "matmul_iq4_xs"],
+]);
+
+export const QUANTIZE_EXPORTS: ReadonlyMap<number, string> = new Map<number, string>([
+  [GgmlType.Q8_0, "quantize_q8_0"],
+  [GgmlType.Q8_1, "quantize_q8_1"],
+  [GgmlType.Q8_K, "quantize_q8_k"],
+]);
+
+/** An instance's matmul exports, indexed like MATMUL_EXPORTS, and its quantizers by activation type. */
+export interface KernelExports {
+  readonly matmuls: readonly MatmulExport[];
+  readonly quantizers: ReadonlyMap<number, QuantizeExport>;
+}
+
+/** Binds the exports of an instance of the kernel module. */
+export function bindExports(instance: WebAssembly.Instance): KernelExports {
+  const exports = instance.exports as Record<string, unknown>;
+  const matmuls = [...MATMUL_EXPORTS.values()].map((name) => exports[name] as MatmulExport);
+  const quantizers = new Map<number, QuantizeExport>();
+  for (const [type, name] of QUANTIZE_EXPORTS) quantizers.set(type, exports[name] as QuantizeExport);
+  return { matmuls, quantizers };
+}
+
+/** Instantiates the kernel module (the ordinary or the shared-memory variant, as `memory` is) on `memory`. */
+export async function instantiateKernels(module: WebAssembly.Module, memory: WebAssembly.Memory): Promise<KernelExports> {
+  return bindExports(await WebAssembly.instantiate(module, { env: { memory } }));
+}
+
+/** The compiled module that fits `memory`. */
+export function moduleFor(memory: WebAssembly.Memory): Promise<WebAssembly.Module> {
+  return kernelModule(isSharedMemory(memory));
+}

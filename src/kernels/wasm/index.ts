@@ -1,0 +1,59 @@
+import { typeName } from "../../quant/types.js";
+import { GemmaError } from "../../util/errors.js";
+import { instantiateKernels, MATMUL_EXPORTS, moduleFor, type KernelExports } from "./bindings.js";
+import { checkMatmul, checkQuantize } from "./checks.js";
+
+export { supportsWasmSimd } from "./module.js";
+
+/** WebAssembly SIMD kernels working on (address) pointers into one WebAssembly.Memory. */
+export interface WasmKernels {
+  readonly memory: WebAssembly.Memory;
+  /** Whether matmul multiplies weights of this ggml type. */
+  supports(weightType: number): boolean;
+  /**
+   * y[t·rows + r] = W[r, :] · x[t, :] for r in [rowBegin, rowEnd) (default: all rows) and t < nTok, as
+   * f32 at outPtr. W is `rows` rows of `cols` elements of `type` in GGUF encoding at wPtr; the activation
+   * rows at actPtr are already in vecDotType(type)'s encoding (quantizeActivations), one after another.
+   * Equal, output by output, to src/quant's vecDot.
+   */
+  matmul(type: number, wPtr: number, rows: number, cols: number, actPtr: number, nTok: number, outPtr: number, rowBegin?: number, rowEnd?: number): void;
+  /**
+   * Encodes the n floats at xPtr as one activation row of `actType` (Q8_0, Q8_1 or Q8_K) at outPtr, byte
+   * for byte as src/quant's quantizeActivationRow.
+   */
+  quantizeActivations(actType: number, xPtr: number, n: number, outPtr: number): void;
+}
+
+/** Index of each weight type's matmul in KernelExports.matmuls. */
+export const MATMUL_OP: ReadonlyMap<number, number> = new Map([...MATMUL_EXPORTS.keys()].map((type, i) => [type, i]));
+
+/** The matmul op index for `type`, or a GemmaError naming the type. */
+export function matmulOp(type: number): number {
+  const op = MATMUL_OP.get(type);
+  if (op === undefined) throw new GemmaError("UNSUPPORTED_TENSOR_TYPE", `the WebAssembly kernels do not multiply ${typeName(type)} weights`);
+  return op;
+}
+
+/** Single-threaded kernels over bound exports. */
+export function kernelsOver(memory: WebAssembly.Memory, exports: KernelExports): WasmKernels {
+  return {
+    memory,
+    supports: (weightType) => MATMUL_OP.has(weightType),
+    matmul(type, wPtr, rows, cols, actPtr, nTok, outPtr, rowBegin = 0, rowEnd = rows) {
+      const op = matmulOp(type);
+      const actStride = checkMatmul(memory.buffer.byteLength, type, wPtr, rows, cols, actPtr, nTok, outPtr, rowBegin, rowEnd);
+      exports.matmuls[op]!(wPtr, rows, cols, actPtr, actStride, nTok, outPtr, rows, rowBegin, rowEnd);
+    },
+    quantizeActivations(actType, xPtr, n, outPtr) {
+      const quantize = exports.quantizers.get(actType);
+      if (!quantize) throw new GemmaError("UNSUPPORTED_TENSOR_TYPE", `the WebAssembly kernels do not encode ${typeName(actType)} activations`);
+      checkQuantize(memory.buffer.byteLength, actType, xPtr, n, outPtr);
+      quantize(xPtr, n, outPtr);
+    },
+  };
+}
+
+/** Instantiates the kernels on `memory` (an ordinary or a shared WebAssembly.Memory), for the calling thread. */
+export async function createWasmKernels(memory: WebAssembly.Memory): Promise<WasmKernels> {
+  return kernelsOver(memory, await instantiateKernels(await moduleFor(memory), memory));
+}
