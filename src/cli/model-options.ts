@@ -34,9 +34,10 @@ export async function openModelHeader(values: ParsedValues, io: CommandIo) {
 
 /** Loads the model named by -m (the default model when absent), with progress on stderr. */
 export async function loadModelFromArgs(values: ParsedValues, io: CommandIo): Promise<Model> {
-  intArg(values, "threads", 1, 1024);
+  const threads = intArg(values, "threads", 1, 1024);
   const render = progressRenderer(io.stderr);
   return loadModel(modelName(values), {
+    threads,
     onProgress: render,
     signal: io.signal,
     onLoad: ({ loadedBytes, totalBytes }) => {

@@ -2,9 +2,12 @@ import type { GgufFile } from "../../formats/gguf/index.js";
 import { loadGgufModel } from "../../model/load-gguf.js";
 import { loadHfModel } from "../../model/load-hf.js";
 import type { Backend, LoadOptions, Model } from "../../model/model.js";
+import { availableParallelism } from "node:os";
+import { supportsWasmSimd } from "../../kernels/wasm/index.js";
 import { GemmaError } from "../../util/errors.js";
 import { openGgufPath } from "./gguf-files.js";
 import { openHfFolderPath } from "./hf-folder.js";
+import { createNodeKernelPool } from "./worker-pool.js";
 import type { ProgressListener } from "./sources/progress.js";
 import { DEFAULT_MODEL, resolveModel } from "./sources/resolve.js";
 
@@ -28,21 +31,29 @@ export async function openModelFile(nameOrPath: string | undefined, opts: OpenMo
 /** Opens and loads a model (GGUF or Hugging Face folder); the files are closed once the weights are in memory. */
 export async function loadModel(
   nameOrPath: string | undefined,
-  opts: OpenModelOptions & { onLoad?: LoadOptions["onProgress"]; backend?: Backend } = {},
+  opts: OpenModelOptions & { onLoad?: LoadOptions["onProgress"]; backend?: Backend; threads?: number } = {},
 ): Promise<Model> {
+  const backend = opts.backend ?? threadedBackend(opts.threads ?? availableParallelism());
   const resolved = await resolveModel(nameOrPath ?? DEFAULT_MODEL, { onProgress: opts.onProgress, signal: opts.signal });
   if (resolved.kind === "hf-folder") {
     const folder = await openHfFolderPath(resolved.dir);
     try {
-      return await loadHfModel(folder, { onProgress: opts.onLoad, backend: opts.backend });
+      return await loadHfModel(folder, { onProgress: opts.onLoad, backend });
     } finally {
       await folder.close();
     }
   }
   const file = await openGgufPath(resolved.path);
   try {
-    return await loadGgufModel(file, { onProgress: opts.onLoad, backend: opts.backend });
+    return await loadGgufModel(file, { onProgress: opts.onLoad, backend });
   } finally {
     await file.close();
   }
+}
+
+/** WebAssembly kernels on `threads` threads (a worker pool over shared memory), or on this thread alone. */
+export function threadedBackend(threads: number): Backend {
+  if (!supportsWasmSimd()) return "ref";
+  if (threads <= 1) return "wasm";
+  return { shared: true, create: (memory) => createNodeKernelPool(memory, threads) };
 }
