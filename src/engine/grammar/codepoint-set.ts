@@ -73,10 +73,5 @@ export function sameSet(a: CodepointSet, b: CodepointSet): boolean {
   return a.length === b.length && a.every((v, i) => v === b[i]);
 }
 
-export function has(s: CodepointSet, cp: number): boolean {
-  for (let i = 0; i < s.length; i += 2) if (cp >= s[i]! && cp <= s[i + 1]!) return true;
-  return false;
-}
-
 /** Every scalar value. */
 export const ANY_CHAR: CodepointSet = rangeSet(0, MAX_CODEPOINT);

@@ -18,6 +18,14 @@ export interface TokenConstraint {
 /** Masks kept per constraint before the cache is emptied (each is a short list of runs). */
 const MAX_CACHED_MASKS = 4096;
 
+/** When the automaton's caches are emptied (GrammarAutomaton.compact): past this many states or stack nodes. */
+export interface CacheLimits {
+  readonly maxStates: number;
+  readonly maxStackNodes: number;
+}
+
+const DEFAULT_LIMITS: CacheLimits = { maxStates: MAX_STATES, maxStackNodes: MAX_STACK_NODES };
+
 /**
  * A TokenConstraint for a byte grammar over a vocabulary. The allowed set of a state is found by walking the
  * vocabulary's prefix tree with the automaton, cutting off every subtree whose prefix is already dead, and
@@ -27,17 +35,19 @@ export class GrammarConstraint implements TokenConstraint {
   private readonly vocab: VocabBytes;
   private readonly automaton: GrammarAutomaton;
   private readonly isEnd: Uint8Array;
-  private readonly masks = new Map<number, Int32Array>();
+  private readonly masks = new Map<number, Int32Array<ArrayBuffer>>();
   private readonly depthStates: Int32Array;
-  private runs = new Int32Array(256);
+  private runs: Int32Array<ArrayBuffer> = new Int32Array(256);
   private kept = new Float32Array(0);
   private readonly endLogits: Float32Array;
+  private readonly limits: CacheLimits;
   private state: number;
   private finished = false;
   private bytesAccepted = 0;
 
-  constructor(vocab: VocabBytes, grammar: CompiledGrammar) {
+  constructor(vocab: VocabBytes, grammar: CompiledGrammar, limits: CacheLimits = DEFAULT_LIMITS) {
     this.vocab = vocab;
+    this.limits = limits;
     this.automaton = new GrammarAutomaton(grammar);
     this.state = this.automaton.start();
     this.isEnd = new Uint8Array(vocab.size);
@@ -74,7 +84,7 @@ export class GrammarConstraint implements TokenConstraint {
     }
     this.bytesAccepted += this.vocab.offsets[token + 1]! - this.vocab.offsets[token]!;
     this.state = next;
-    if (this.automaton.stateCount > MAX_STATES || this.automaton.stackNodeCount > MAX_STACK_NODES) {
+    if (this.automaton.stateCount > this.limits.maxStates || this.automaton.stackNodeCount > this.limits.maxStackNodes) {
       this.state = this.automaton.compact(this.state);
       this.masks.clear();
     }
@@ -96,6 +106,9 @@ export class GrammarConstraint implements TokenConstraint {
     for (let e = 0; e < ends.length; e++) endLogits[e] = logits[ends[e]!]!;
     let allowed = 0;
     for (let r = 0; r < runs.length; r += 2) allowed += runs[r + 1]! - runs[r]!;
+    if (allowed === 0 && !complete) {
+      throw grammarError(`no token of the vocabulary can continue the output at byte ${this.bytesAccepted}`);
+    }
     if (allowed * 2 < n) {
       // few allowed: keep their logits, clear everything, put them back
       if (this.kept.length < allowed) this.kept = new Float32Array(allowed);
@@ -127,7 +140,7 @@ export class GrammarConstraint implements TokenConstraint {
     return s;
   }
 
-  private allowedRuns(): Int32Array {
+  private allowedRuns(): Int32Array<ArrayBuffer> {
     let runs = this.masks.get(this.state);
     if (runs === undefined) {
       if (this.masks.size >= MAX_CACHED_MASKS) this.masks.clear();
@@ -139,11 +152,11 @@ export class GrammarConstraint implements TokenConstraint {
 
   /**
    * Walks the prefix tree in preorder from `state`: a node whose byte kills every stack is skipped together
-   * with its subtree; a node under which all tokens are plain string text, reached in a state that such text
-   * keeps, is taken whole. Returns the allowed tokens as [start, end) runs of the trie's token order.
+   * with its subtree; a node under which all tokens are plain string text, reached in a state that takes any
+   * text of that length, is taken whole. Returns the allowed tokens as [start, end) runs of the trie's token order.
    */
-  private walk(state: number): Int32Array {
-    const { label, depth, skip, tokStart, textFrom, nodeCount } = this.vocab.trie;
+  private walk(state: number): Int32Array<ArrayBuffer> {
+    const { label, depth, skip, tokStart, textChars, nodeCount } = this.vocab.trie;
     const a = this.automaton;
     const states = this.depthStates;
     let table = a.table;
@@ -154,7 +167,8 @@ export class GrammarConstraint implements TokenConstraint {
     let i = 1;
     while (i < nodeCount) {
       const from = states[depth[i]! - 1]!;
-      if (textFrom[i] === 1 && a.isAbsorbing(from)) {
+      const chars = textChars[i]!;
+      if (chars > 0 && a.textRun(from) >= chars) {
         table = a.table;
         if (runStart < 0) runStart = tokStart[i]!;
         i = skip[i]!;
@@ -187,7 +201,7 @@ export class GrammarConstraint implements TokenConstraint {
     return runs.slice(0, nRuns);
   }
 
-  private growRuns(): Int32Array {
+  private growRuns(): Int32Array<ArrayBuffer> {
     const bigger = new Int32Array(this.runs.length * 2);
     bigger.set(this.runs);
     this.runs = bigger;

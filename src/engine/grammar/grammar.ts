@@ -16,10 +16,6 @@ export function isTerminal(e: Element): boolean {
   return e <= -2;
 }
 
-export function terminalSet(e: Element): number {
-  return -2 - e;
-}
-
 /** A grammar laid out for the automaton: every alternative is a run of `code` ending with END. */
 export interface CompiledGrammar {
   readonly code: Int32Array;
@@ -29,7 +25,6 @@ export interface CompiledGrammar {
   /** Byte sets, 8 words (256 bits) each. */
   readonly sets: Uint32Array;
   readonly root: number;
-  readonly ruleNames: readonly string[];
 }
 
 interface Rule {
@@ -59,10 +54,6 @@ export class GrammarBuilder {
     const r = this.rule(name);
     for (const a of alts) this.alt(r, a);
     return r;
-  }
-
-  ruleName(rule: number): string {
-    return this.rules[rule]!.name;
   }
 
   /** A terminal matching any byte in lo..hi. */
@@ -174,7 +165,6 @@ export class GrammarBuilder {
       altStart: Int32Array.from(altStart),
       sets: Uint32Array.from(this.setWords),
       root,
-      ruleNames: this.rules.map((r) => r.name),
     };
   }
 

@@ -93,7 +93,8 @@ export class JsonNumberWriter {
     }
     if (lo === null || lo.value.neg) {
       // x in [lo, hi] with x < 0  <=>  -x in [max(-hi, 0+), -lo]
-      const low: Bound = hi !== null && hi.value.neg ? { value: { ...hi.value, neg: false }, strict: hi.strict } : { value: zero.value, strict: true };
+      const low: Bound =
+        hi !== null && hi.value.neg ? { value: { ...hi.value, neg: false }, strict: hi.strict } : { value: zero.value, strict: true };
       const high: Bound | null = lo === null ? null : { value: { ...lo.value, neg: false }, strict: lo.strict };
       for (const a of this.magnitudes(low, high)) b.alt(r, [this.minus(), ...a]);
     }
@@ -190,7 +191,9 @@ export class JsonNumberWriter {
       const a = lo > first ? lo : first;
       const z = hi !== null && hi < last ? hi : last;
       if (a > z) continue;
-      for (const seq of sameLengthRanges(a.toString(), z.toString())) out.push(seq.map(([d0, d1]) => b.byteRange(48 + d0, 48 + d1)));
+      for (const seq of sameLengthRanges(a.toString(), z.toString())) {
+        out.push(seq.map(([d0, d1]) => b.byteRange(48 + d0, 48 + d1)));
+      }
     }
     if (hi === null) {
       // every number with more digits than lo

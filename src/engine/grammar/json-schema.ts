@@ -20,7 +20,9 @@ const TYPES: readonly JsonType[] = ["null", "boolean", "object", "array", "numbe
 type Schema = boolean | Readonly<Record<string, unknown>>;
 
 /** Keywords that carry no constraint: read past. */
-const ANNOTATIONS = new Set(["$schema", "title", "description", "$comment", "examples", "default", "deprecated", "readOnly", "writeOnly"]);
+const ANNOTATIONS = new Set([
+  "$schema", "title", "description", "$comment", "examples", "default", "deprecated", "readOnly", "writeOnly",
+]);
 /** Keywords this compiler enforces. Every other keyword is an error. */
 const SUPPORTED = new Set([
   "type", "enum", "const", "anyOf", "oneOf", "$ref", "$defs", "definitions",
@@ -95,7 +97,9 @@ class SchemaCompiler {
     for (const k of Object.keys(s)) {
       if (!ANNOTATIONS.has(k) && !SUPPORTED.has(k)) throw grammarError(`unsupported keyword "${k}" at ${path}`);
     }
-    for (const k of ["$defs", "definitions"]) if (k in s && !isObject(s[k])) throw grammarError(`${k} at ${path} must be an object`);
+    for (const k of ["$defs", "definitions"]) {
+      if (k in s && !isObject(s[k])) throw grammarError(`${k} at ${path} must be an object`);
+    }
     if ("$ref" in s) {
       this.onlyBeside("$ref", s, path, []);
       return [[this.schema(this.resolve(s.$ref, `${path}/$ref`), `${path}/$ref`)]];
@@ -151,41 +155,47 @@ class SchemaCompiler {
   private bound(s: Readonly<Record<string, unknown>>, incl: string, excl: string, path: string, dir: number): Bound | null {
     const i = s[incl];
     const e = s[excl];
-    if (typeof e === "boolean") throw grammarError(`boolean ${excl} (draft 4) at ${path} is not supported; give the bound as a number`);
+    if (typeof e === "boolean") {
+      throw grammarError(`boolean ${excl} (draft 4) at ${path} is not supported; give the bound as a number`);
+    }
     for (const [k, v] of [[incl, i], [excl, e]] as const) {
       if (v !== undefined && !(typeof v === "number" && Number.isFinite(v))) throw grammarError(`${k} at ${path} must be a number`);
     }
     if (i === undefined && e === undefined) return null;
-    if (e === undefined || (i !== undefined && dir * ((i as number) - (e as number)) > 0)) return { value: decimalOf(i as number), strict: false };
-    return { value: decimalOf(e as number), strict: true };
+    const inclusiveTighter = e === undefined || (i !== undefined && dir * ((i as number) - (e as number)) > 0);
+    return inclusiveTighter ? { value: decimalOf(i as number), strict: false } : { value: decimalOf(e as number), strict: true };
   }
 
   private string(s: Readonly<Record<string, unknown>>, path: string): number {
     const min = this.count(s, "minLength", path) ?? 0;
     const max = this.count(s, "maxLength", path) ?? Infinity;
     if (s.pattern !== undefined && typeof s.pattern !== "string") throw grammarError(`pattern at ${path} must be a string`);
-    if (s.pattern === undefined && min === 0 && max === Infinity) {
-      this.anyStringRule ??= this.strings.stringRule("string", ANY_TEXT, 0, Infinity);
-      return this.anyStringRule;
-    }
+    if (s.pattern === undefined && min === 0 && max === Infinity) return this.anyString();
     const text = s.pattern === undefined ? ANY_TEXT : patternAutomaton(s.pattern, `${path}/pattern`);
     return this.strings.stringRule(`${path} string`, text, min, max);
   }
 
   private array(s: Readonly<Record<string, unknown>>, path: string): number {
     const b = this.b;
-    if (Array.isArray(s.items)) throw grammarError(`items as an array (draft 4 tuples) at ${path} is not supported; use prefixItems`);
+    if (Array.isArray(s.items)) {
+      throw grammarError(`items as an array (draft 4 tuples) at ${path} is not supported; use prefixItems`);
+    }
     if (s.uniqueItems !== undefined && s.uniqueItems !== false) throw grammarError(`uniqueItems: true at ${path} is not supported`);
     const prefix = s.prefixItems ?? [];
     if (!Array.isArray(prefix)) throw grammarError(`prefixItems at ${path} must be an array`);
     const min = this.count(s, "minItems", path) ?? 0;
     const max = this.count(s, "maxItems", path) ?? Infinity;
     const rest = s.items ?? true;
-    const item = (k: number): number | null =>
-      k < prefix.length ? this.schema(prefix[k], `${path}/prefixItems/${k}`) : rest === false ? null : this.schema(rest, `${path}/items`);
+    const item = (k: number): number | null => {
+      if (k < prefix.length) return this.schema(prefix[k], `${path}/prefixItems/${k}`);
+      return rest === false ? null : this.schema(rest, `${path}/items`);
+    };
     // after[k]: the rest of the array once k items are written
-    const cap = max === Infinity ? Math.max(min, prefix.length) : max;
-    if (cap > MAX_UNROLLED_ITEMS) throw grammarError(`minItems/maxItems at ${path} are too large to compile (limit ${MAX_UNROLLED_ITEMS})`);
+    // with no maximum, counts from `cap` on share one rule (it must be past 0: later items need a comma)
+    const cap = max === Infinity ? Math.max(min, prefix.length, 1) : max;
+    if (cap > MAX_UNROLLED_ITEMS) {
+      throw grammarError(`minItems/maxItems at ${path} are too large to compile (limit ${MAX_UNROLLED_ITEMS})`);
+    }
     const after: number[] = [];
     for (let k = 0; k <= cap; k++) after.push(b.rule(`${path} array after ${k}`));
     const comma = [b.anyOf(","), ...this.ws];
@@ -206,15 +216,20 @@ class SchemaCompiler {
       throw grammarError(`required at ${path} must be an array of distinct strings`);
     }
     const ap = s.additionalProperties;
-    if (ap !== undefined && typeof ap !== "boolean" && !isObject(ap)) throw grammarError(`additionalProperties at ${path} must be a boolean or a schema`);
+    if (ap !== undefined && typeof ap !== "boolean" && !isObject(ap)) {
+      throw grammarError(`additionalProperties at ${path} must be a boolean or a schema`);
+    }
     const extra = ap ?? !("properties" in s);
     const members: { name: string; value: number; required: boolean }[] = [];
     for (const [name, sub] of Object.entries(props)) {
-      members.push({ name, value: this.schema(sub, `${path}/properties/${pointerToken(name)}`), required: required.includes(name) });
+      const value = this.schema(sub, `${path}/properties/${pointerToken(name)}`);
+      members.push({ name, value, required: required.includes(name) });
     }
     for (const name of required as string[]) {
       if (name in props) continue;
-      if (ap === false) throw grammarError(`required property "${name}" at ${path} is not in properties and additionalProperties is false`);
+      if (ap === false) {
+        throw grammarError(`required property "${name}" at ${path} is not in properties and additionalProperties is false`);
+      }
       members.push({ name, value: this.schema(ap ?? true, `${path}/additionalProperties`), required: true });
     }
     const comma = [b.anyOf(","), ...this.ws];
@@ -222,10 +237,11 @@ class SchemaCompiler {
     const n = members.length;
     // rest[i][first]: members i.. and the closing brace; `first` = nothing written yet (no comma before the next)
     const rest = Array.from({ length: n + 1 }, (_, i) => [0, 1].map((f) => b.rule(`${path} object from ${i}${f ? " first" : ""}`)));
-    const extraMember =
-      extra === false
-        ? null
-        : member([this.strings.stringRule(`${path} extra key`, keysExcept(members.map((m) => m.name)), 0, Infinity)], this.schema(extra, `${path}/additionalProperties`));
+    const extraKey = () => {
+      if (members.length === 0) return this.anyString();
+      return this.strings.stringRule(`${path} extra key`, keysExcept(members.map((m) => m.name)), 0, Infinity);
+    };
+    const extraMember = extra === false ? null : member([extraKey()], this.schema(extra, `${path}/additionalProperties`));
     for (const f of [0, 1]) {
       const r = rest[n]![f]!;
       b.alt(r, b.literal("}"));
@@ -248,8 +264,7 @@ class SchemaCompiler {
     const b = this.b;
     const value = b.rule("value");
     this.anyValueRule = value;
-    this.anyStringRule ??= this.strings.stringRule("string", ANY_TEXT, 0, Infinity);
-    const str = this.anyStringRule;
+    const str = this.anyString();
     const comma = [b.anyOf(","), ...this.ws];
     const objMore = b.rule("object members");
     const member = [str, ...this.ws, ...b.literal(":"), ...this.ws, value, ...this.ws];
@@ -266,8 +281,15 @@ class SchemaCompiler {
       [...b.literal("["), ...this.ws, ...b.literal("]")],
       [...b.literal("["), ...this.ws, value, ...this.ws, arrMore],
     ]);
-    for (const alt of [[obj], [arr], [str], [this.numbers.number()], b.literal("true"), b.literal("false"), b.literal("null")]) b.alt(value, alt);
+    for (const alt of [[obj], [arr], [str], [this.numbers.number()], b.literal("true"), b.literal("false"), b.literal("null")]) {
+      b.alt(value, alt);
+    }
     return value;
+  }
+
+  private anyString(): number {
+    this.anyStringRule ??= this.strings.stringRule("string", ANY_TEXT, 0, Infinity);
+    return this.anyStringRule;
   }
 
   private types(s: Readonly<Record<string, unknown>>, path: string): JsonType[] {
@@ -275,7 +297,8 @@ class SchemaCompiler {
     if (t === undefined) return [...TYPES];
     const list = Array.isArray(t) ? t : [t];
     if (list.length === 0 || list.some((x) => !TYPES.includes(x as JsonType)) || new Set(list).size !== list.length) {
-      throw grammarError(`type at ${path} must be one of ${TYPES.join(", ")} or an array of distinct ones, got ${JSON.stringify(t)}`);
+      const names = TYPES.join(", ");
+      throw grammarError(`type at ${path} must be one of ${names} or an array of distinct ones, got ${JSON.stringify(t)}`);
     }
     return list as JsonType[];
   }
@@ -287,7 +310,9 @@ class SchemaCompiler {
       values = s.enum;
     }
     if ("const" in s) values = (values ?? [s.const]).filter((v) => canonical(v) === canonical(s.const));
-    for (const v of values!) if (typeof JSON.stringify(v) !== "string") throw grammarError(`enum/const value at ${path} is not JSON`);
+    for (const v of values!) {
+      if (typeof JSON.stringify(v) !== "string") throw grammarError(`enum/const value at ${path} is not JSON`);
+    }
     return values!;
   }
 
@@ -307,10 +332,14 @@ class SchemaCompiler {
   }
 
   private resolve(ref: unknown, path: string): unknown {
-    if (typeof ref !== "string" || !ref.startsWith("#")) throw grammarError(`${path}: only local references ("#...") are supported, got ${JSON.stringify(ref)}`);
+    if (typeof ref !== "string" || !ref.startsWith("#")) {
+      throw grammarError(`${path}: only local references ("#...") are supported, got ${JSON.stringify(ref)}`);
+    }
     let node: unknown = this.root;
     const pointer = decodeURIComponent(ref.slice(1));
-    if (pointer !== "" && !pointer.startsWith("/")) throw grammarError(`${path}: reference ${JSON.stringify(ref)} is not a JSON pointer`);
+    if (pointer !== "" && !pointer.startsWith("/")) {
+      throw grammarError(`${path}: reference ${JSON.stringify(ref)} is not a JSON pointer`);
+    }
     for (const raw of pointer === "" ? [] : pointer.slice(1).split("/")) {
       const token = raw.replace(/~1/g, "/").replace(/~0/g, "~");
       node = isObject(node) || Array.isArray(node) ? (node as Record<string, unknown>)[token] : undefined;
@@ -323,7 +352,10 @@ class SchemaCompiler {
     for (let i = 0; i < branches.length; i++) {
       for (let j = i + 1; j < branches.length; j++) {
         if (!this.disjoint(branches[i], branches[j], 0)) {
-          throw grammarError(`oneOf at ${path}: branches ${i} and ${j} may both match one value, so oneOf cannot be generated as anyOf; use anyOf or make them disjoint (different types, enum/const values, or a required property with such values)`);
+          throw grammarError(
+            `oneOf at ${path}: branches ${i} and ${j} may both match one value, so oneOf cannot be generated as anyOf; ` +
+              "use anyOf or make them disjoint (different types, enum/const values, or a required property with such values)",
+          );
         }
       }
     }
@@ -412,7 +444,6 @@ function pointerToken(name: string): string {
  * other character reaches a state that takes any text, and a state is accepting unless it ends a name.
  */
 function keysExcept(names: readonly string[]): CharAutomaton {
-  if (names.length === 0) return ANY_TEXT;
   const children: Map<number, number>[] = [new Map()];
   const ends: boolean[] = [false];
   for (const name of names) {

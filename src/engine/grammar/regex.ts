@@ -46,7 +46,8 @@ class PatternParser {
       const body = this.sequence(true);
       const anchoredEnd = this.eat("$");
       if (this.peek() !== "|" && this.pos < this.src.length) throw this.fail(`unexpected "${this.peek()}"`);
-      branches.push({ k: "cat", items: [anchoredStart ? null : anyText, body, anchoredEnd ? null : anyText].filter((x) => x !== null) });
+      const items = [anchoredStart ? null : anyText, body, anchoredEnd ? null : anyText].filter((x) => x !== null);
+      branches.push({ k: "cat", items });
       if (!this.eat("|")) break;
     }
     return branches.length === 1 ? branches[0]! : { k: "alt", items: branches };
@@ -97,7 +98,8 @@ class PatternParser {
       case "{":
       case "}":
       case "]":
-        throw this.fail(`unexpected "${c}"`);
+      case undefined:
+        throw this.fail(c === undefined ? "unexpected end" : `unexpected "${c}"`);
       default:
         return { k: "set", set: this.literalChar(c) };
     }
@@ -148,7 +150,9 @@ class PatternParser {
         this.pos++;
         const d = this.next()!;
         const hi = d === "\\" ? this.escape(true) : this.literalChar(d);
-        if (lo.length !== 2 || hi.length !== 2 || lo[0] !== lo[1] || hi[0] !== hi[1]) throw this.fail("a class range needs single characters at both ends");
+        if (lo.length !== 2 || hi.length !== 2 || lo[0] !== lo[1] || hi[0] !== hi[1]) {
+          throw this.fail("a class range needs single characters at both ends");
+        }
         if (hi[0]! < lo[0]!) throw this.fail("class range out of order");
         parts.push(rangeSet(lo[0]!, hi[0]!));
       } else parts.push(lo);
@@ -300,7 +304,13 @@ class NfaBuilder {
     const closures = this.eps.map((_, q) => {
       const seen = new Set([q]);
       const stack = [q];
-      while (stack.length > 0) for (const r of this.eps[stack.pop()!]!) if (!seen.has(r)) (seen.add(r), stack.push(r));
+      while (stack.length > 0) {
+        for (const r of this.eps[stack.pop()!]!) {
+          if (seen.has(r)) continue;
+          seen.add(r);
+          stack.push(r);
+        }
+      }
       return seen;
     });
     const ids = new Map<number, number>([[start, 0]]);
@@ -312,8 +322,12 @@ class NfaBuilder {
       const byTarget = new Map<number, CodepointSet[]>();
       for (const p of closures[q]!) {
         for (const m of this.moves[p]!) {
-          if (!ids.has(m.to)) (ids.set(m.to, order.length), order.push(m.to));
-          const t = ids.get(m.to)!;
+          let t = ids.get(m.to);
+          if (t === undefined) {
+            t = order.length;
+            ids.set(m.to, t);
+            order.push(m.to);
+          }
           byTarget.set(t, [...(byTarget.get(t) ?? []), m.set]);
         }
       }

@@ -17,11 +17,12 @@ export interface TokenTrie {
   /** The longest token, in bytes. */
   readonly maxDepth: number;
   /**
-   * textFrom[i] = 1 when, for every token below node i, the bytes from node i's own byte on are whole UTF-8
-   * characters that may stand unescaped in a JSON string (U+0020 and up, except `"` and `\`). From a state
-   * that such characters lead back to itself (GrammarAutomaton.isAbsorbing), the whole subtree is allowed.
+   * textChars[i] > 0 when, for every token below node i, the bytes from node i's own byte on are whole UTF-8
+   * characters that may stand unescaped in a JSON string (U+0020 and up, except `"` and `\`): the most such
+   * characters any of those tokens has. From a state where that many text characters in a row are allowed,
+   * whichever they are (GrammarAutomaton.textRun), the whole subtree is allowed.
    */
-  readonly textFrom: Uint8Array;
+  readonly textChars: Uint8Array;
 }
 
 /** The offset just past the last byte of `bytes` that is not part of a complete unescaped JSON string character. */
@@ -42,6 +43,16 @@ function endOfLastNonText(bytes: Uint8Array): number {
     } else i += n;
   }
   return bad;
+}
+
+function isCharStart(byte: number): boolean {
+  return (byte & 0xc0) !== 0x80;
+}
+
+function countChars(bytes: Uint8Array): number {
+  let n = 0;
+  for (const b of bytes) if (isCharStart(b)) n++;
+  return n;
 }
 
 /** Length of the well-formed UTF-8 character at bytes[i] (Unicode Table 3-7), or 0 if there is none. */
@@ -80,11 +91,56 @@ function compareTokens(data: Uint8Array, offsets: Uint32Array, a: number, b: num
   return la - lb || a - b;
 }
 
+/**
+ * Sorts order[lo..hi) (tokens sharing their first `depth` bytes) by their bytes, most significant byte first;
+ * ties keep their order. Small ranges fall back to insertion sort.
+ */
+function radixSort(
+  data: Uint8Array,
+  offsets: Uint32Array,
+  order: Int32Array,
+  tmp: Int32Array,
+  lo: number,
+  hi: number,
+  depth: number,
+): void {
+  if (hi - lo < 48) {
+    for (let i = lo + 1; i < hi; i++) {
+      const t = order[i]!;
+      let j = i - 1;
+      while (j >= lo && compareTokens(data, offsets, order[j]!, t) > 0) {
+        order[j + 1] = order[j]!;
+        j--;
+      }
+      order[j + 1] = t;
+    }
+    return;
+  }
+  // bucket 0: tokens that end here; bucket b + 1: next byte b
+  const starts = new Int32Array(258);
+  for (let i = lo; i < hi; i++) {
+    const t = order[i]!;
+    const at = offsets[t]! + depth;
+    starts[(at < offsets[t + 1]! ? data[at]! + 1 : 0) + 1]!++;
+  }
+  for (let b = 1; b < 258; b++) starts[b]! += starts[b - 1]!;
+  const next = starts.slice(0, 257);
+  for (let i = lo; i < hi; i++) {
+    const t = order[i]!;
+    const at = offsets[t]! + depth;
+    tmp[lo + next[at < offsets[t + 1]! ? data[at]! + 1 : 0]!++] = t;
+  }
+  order.set(tmp.subarray(lo, hi), lo);
+  for (let b = 1; b < 257; b++) {
+    if (starts[b + 1]! - starts[b]! > 1) radixSort(data, offsets, order, tmp, lo + starts[b]!, lo + starts[b + 1]!, depth + 1);
+  }
+}
+
 export function buildTokenTrie(data: Uint8Array, offsets: Uint32Array): TokenTrie {
   const size = offsets.length - 1;
   const order = new Int32Array(size);
   for (let i = 0; i < size; i++) order[i] = i;
-  order.sort((a, b) => compareTokens(data, offsets, a, b));
+  radixSort(data, offsets, order, new Int32Array(size), 0, size, 0);
 
   // every byte of every token is at most one node
   const cap = data.length + 1;
@@ -94,6 +150,7 @@ export function buildTokenTrie(data: Uint8Array, offsets: Uint32Array): TokenTri
   const ends = new Uint32Array(cap);
   const parent = new Uint32Array(cap);
   const lastNonText = new Uint16Array(cap);
+  const maxChars = new Uint8Array(cap);
   let maxDepth = 0;
   for (let i = 0; i < size; i++) maxDepth = Math.max(maxDepth, offsets[i + 1]! - offsets[i]!);
   const path = new Uint32Array(maxDepth + 1);
@@ -121,16 +178,24 @@ export function buildTokenTrie(data: Uint8Array, offsets: Uint32Array): TokenTri
     const end = len === 0 ? 0 : path[len]!;
     ends[end] = ends[end]! + 1;
     lastNonText[end] = Math.max(lastNonText[end]!, endOfLastNonText(data.subarray(t0, t0 + len)));
+    maxChars[end] = Math.max(maxChars[end]!, Math.min(255, countChars(data.subarray(t0, t0 + len))));
     prev = t;
   }
   while (pathLen > 0) skip[path[pathLen--]!] = n;
   skip[0] = n;
   // children come after their parent in preorder, so one backward pass carries each subtree's maximum up
-  for (let i = n - 1; i > 0; i--) lastNonText[parent[i]!] = Math.max(lastNonText[parent[i]!]!, lastNonText[i]!);
-  const textFrom = new Uint8Array(n);
+  for (let i = n - 1; i > 0; i--) {
+    const p = parent[i]!;
+    lastNonText[p] = Math.max(lastNonText[p]!, lastNonText[i]!);
+    maxChars[p] = Math.max(maxChars[p]!, maxChars[i]!);
+  }
+  // characters on the path above a node (its own byte excluded), and from there the count below it
+  const charsAbove = new Uint8Array(n);
+  const textChars = new Uint8Array(n);
   for (let i = 1; i < n; i++) {
-    const charStart = (label[i]! & 0xc0) !== 0x80;
-    textFrom[i] = charStart && lastNonText[i]! <= depth[i]! - 1 ? 1 : 0;
+    const p = parent[i]!;
+    charsAbove[i] = p === 0 ? 0 : charsAbove[p]! + (isCharStart(label[p]!) ? 1 : 0);
+    if (isCharStart(label[i]!) && lastNonText[i]! <= depth[i]! - 1) textChars[i] = maxChars[i]! - charsAbove[i]!;
   }
   const tokStart = new Uint32Array(n + 1);
   for (let i = 0; i < n; i++) tokStart[i + 1] = tokStart[i]! + ends[i]!;
@@ -142,6 +207,6 @@ export function buildTokenTrie(data: Uint8Array, offsets: Uint32Array): TokenTri
     tokStart,
     order,
     maxDepth,
-    textFrom,
+    textChars,
   };
 }

@@ -20,36 +20,47 @@ export interface VocabView {
   isControl(id: number): boolean;
 }
 
-const BYTE_PIECE = /^<0x([0-9A-Fa-f]{2})>$/;
-const SPACE_MARK = /\u2581/g;
+const BYTE_PIECE = /^<0x[0-9A-Fa-f]{2}>$/;
 
 /**
- * Decodes every token's piece to bytes as the SentencePiece decoder does: control tokens decode to nothing,
- * byte-fallback pieces `<0xNN>` to that byte, every other piece to its UTF-8 with U+2581 as a space.
+ * Decodes every token's piece to bytes as the SentencePiece decoder does: control tokens and the end tokens
+ * decode to nothing, byte-fallback pieces `<0xNN>` to that byte, every other piece to its UTF-8 with U+2581
+ * as a space. The prefix tree over the bytes is built on first use.
  */
 export function vocabBytes(tok: VocabView, endTokens: readonly number[]): VocabBytes {
   const size = tok.vocabSize;
   for (const t of endTokens) {
     if (!Number.isInteger(t) || t < 0 || t >= size) throw grammarError(`end token ${t} is outside the vocabulary of ${size}`);
   }
+  const isEnd = new Set(endTokens);
   const encoder = new TextEncoder();
-  const parts: Uint8Array[] = new Array(size);
   const offsets = new Uint32Array(size + 1);
+  let data = new Uint8Array(1 << 20);
   let total = 0;
-  const none = new Uint8Array(0);
   for (let id = 0; id < size; id++) {
-    let bytes = none;
-    if (!tok.isControl(id)) {
-      const piece = tok.piece(id);
-      const m = BYTE_PIECE.exec(piece);
-      bytes = m ? Uint8Array.of(parseInt(m[1]!, 16)) : encoder.encode(piece.replace(SPACE_MARK, " "));
-    }
-    parts[id] = bytes;
     offsets[id] = total;
-    total += bytes.length;
+    if (tok.isControl(id) || isEnd.has(id)) continue;
+    const piece = tok.piece(id);
+    // a UTF-16 unit takes at most 3 UTF-8 bytes
+    if (data.length - total < piece.length * 3) {
+      const bigger = new Uint8Array(Math.max(data.length * 2, total + piece.length * 3));
+      bigger.set(data.subarray(0, total));
+      data = bigger;
+    }
+    if (piece.length === 6 && BYTE_PIECE.test(piece)) data[total++] = parseInt(piece.slice(3, 5), 16);
+    else total += encoder.encodeInto(piece.replaceAll("\u2581", " "), data.subarray(total)).written;
   }
   offsets[size] = total;
-  const data = new Uint8Array(total);
-  for (let id = 0; id < size; id++) data.set(parts[id]!, offsets[id]!);
-  return { size, data, offsets, endTokens: [...endTokens], trie: buildTokenTrie(data, offsets) };
+  const bytes = data.slice(0, total);
+  let trie: TokenTrie | undefined;
+  return {
+    size,
+    data: bytes,
+    offsets,
+    endTokens: [...endTokens],
+    get trie() {
+      trie ??= buildTokenTrie(bytes, offsets);
+      return trie;
+    },
+  };
 }
