@@ -27,7 +27,10 @@ export interface ModelOptions {
   readonly batchSize?: number;
   /** Full-length caches on sliding-window layers: more memory, and a prompt can always reuse its cached prefix. */
   readonly swaFull?: boolean;
-  /** Threads for the kernels: accepted and checked, but today every kernel runs on the calling thread. */
+  /**
+   * Threads for the kernels. On Node (gemma-ts/node loadModel) a worker pool of that many threads (default: every
+   * core); loadModelFromGguf accepts and checks it, but runs the kernels on the calling thread.
+   */
   readonly threads?: number;
   /** KV cache element type: only "f32" exists today; "f16" and "q8_0" are an UNSUPPORTED_TENSOR_TYPE error. */
   readonly kvType?: KvType;

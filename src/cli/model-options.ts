@@ -1,4 +1,5 @@
 import type { Model } from "../model/model.js";
+import { weightProgress } from "../platform/node/load-model.js";
 import { loadModel, openModelFile } from "../platform/node/model-file.js";
 import { boolArg, intArg, stringArg } from "./args.js";
 import type { CommandIo, OptionSpec, ParsedValues } from "./command.js";
@@ -40,10 +41,7 @@ export async function loadModelFromArgs(values: ParsedValues, io: CommandIo): Pr
     threads,
     onProgress: render,
     signal: io.signal,
-    onLoad: ({ loadedBytes, totalBytes }) => {
-      if (loadedBytes === totalBytes) render({ type: "finish", label: "loading weights" });
-      else render({ type: "advance", label: "loading weights", done: loadedBytes, total: totalBytes });
-    },
+    onLoad: weightProgress(render),
   });
 }
 

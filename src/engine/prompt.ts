@@ -1,7 +1,9 @@
 import type { Tokenizer } from "../tokenizer/index.js";
 import { GemmaError } from "../util/errors.js";
+import { type PromptPart, promptIds } from "./prompt-parts.js";
 
 export interface ChatMessage {
+  /** "assistant" and "model" are the same role (Hugging Face templates say assistant, Gemma's format model). */
   readonly role: "system" | "user" | "assistant" | "model";
   readonly content: string;
 }
@@ -9,19 +11,21 @@ export interface ChatMessage {
 /**
  * Token ids of a conversation in Gemma's turn format (conventions.md; gemma-architecture.md §6.1):
  * <bos> then per turn `<start_of_turn>{role}\n{content}<end_of_turn>\n`, roles user and model, content trimmed,
- * a system message folded into the first user turn followed by a blank line, and `<start_of_turn>model\n` to
- * ask for the answer. Markers go in as ids; content is tokenized as plain text, never parsed for special tokens.
+ * a system message folded into the first user turn followed by a blank line (as llama.cpp's built-in gemma
+ * template and the Gemma 3 Hugging Face template do), and `<start_of_turn>model\n` to ask for the answer.
+ * Markers go in as ids; content is tokenized as plain text, never parsed for special tokens.
  */
 export function chatPromptTokens(tok: Tokenizer, messages: readonly ChatMessage[], addGenerationPrompt = true): number[] {
   const start = specialId(tok, "<start_of_turn>");
   const end = specialId(tok, "<end_of_turn>");
-  const newline = tok.encode("\n");
-  const ids = [tok.bos];
+  const parts: PromptPart[] = [];
+  if (tok.bos >= 0) parts.push({ token: tok.bos });
   let system = "";
   let expectUser = true;
+  let turns = 0;
   for (const m of messages) {
     if (m.role === "system") {
-      if (ids.length > 1) throw new GemmaError("BAD_PROMPT", "a system message must come first");
+      if (turns > 0 || system !== "") throw new GemmaError("BAD_PROMPT", "a system message must come first, and only once");
       system = m.content.trim();
       continue;
     }
@@ -30,18 +34,16 @@ export function chatPromptTokens(tok: Tokenizer, messages: readonly ChatMessage[
       throw new GemmaError("BAD_PROMPT", `turns must alternate user/model starting with user; got "${m.role}" out of turn`);
     }
     let content = m.content.trim();
-    if (role === "user" && system !== "") {
-      content = `${system}\n\n${content}`;
-      system = "";
-    }
-    ids.push(start, ...tok.encode(`${role}\n`), ...tok.encode(content), end, ...newline);
+    if (turns === 0 && system !== "") content = `${system}\n\n${content}`;
+    parts.push({ token: start }, { template: `${role}\n` }, { content }, { token: end }, { template: "\n" });
     expectUser = !expectUser;
+    turns++;
   }
   if (addGenerationPrompt) {
-    if (!expectUser) throw new GemmaError("BAD_PROMPT", "the conversation must end with a user turn to ask for an answer");
-    ids.push(start, ...tok.encode("model\n"));
+    if (expectUser) throw new GemmaError("BAD_PROMPT", "the conversation must end with a user turn to ask for an answer");
+    parts.push({ token: start }, { template: "model\n" });
   }
-  return ids;
+  return promptIds(tok, parts);
 }
 
 function specialId(tok: Tokenizer, piece: string): number {

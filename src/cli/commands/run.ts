@@ -1,62 +1,76 @@
-import { Context } from "../../engine/context.js";
-import { generate } from "../../engine/generate.js";
-import { chatPromptTokens, stopTokens } from "../../engine/prompt.js";
+import { readFile } from "node:fs/promises";
+import { GemmaModel } from "../../api/model.js";
+import { chatFormat } from "../../engine/chat-template.js";
 import { GemmaError } from "../../util/errors.js";
 import { boolArg, intArg, stringArg } from "../args.js";
 import type { Command } from "../command.js";
+import { GENERATION_OPTIONS, generationFromArgs, statsLine, streamTo, templateArg } from "../generation-flags.js";
 import { CONTEXT_OPTIONS, MODEL_OPTIONS, contextSize, loadModelFromArgs, swaFull } from "../model-options.js";
-import { SAMPLING_OPTIONS, samplingFromArgs } from "../sampling-options.js";
+import { SAMPLING_OPTIONS, SAMPLING_USAGE } from "../sampling-options.js";
 import { readAll } from "../stdin.js";
 
 /**
- * `gemma run`: streams only the generated text to stdout, statistics to stderr. Instruction-tuned models get the
- * Gemma turn format with the prompt as plain-text content; base models complete the prompt as plain text.
- * --raw sends the prompt as is, parsing special-token strings, so a hand-written template works.
+ * `gemma run`: streams only the generated text to stdout, statistics to stderr. Instruction-tuned models (or any
+ * model given --system) get the chat format with the prompt as plain-text content; base models complete the
+ * prompt as plain text. --raw sends the prompt as is, parsing special-token strings, so a hand-written template
+ * works. --json-schema FILE constrains the output to JSON valid against that schema.
  */
 export const runCommand: Command = {
   name: "run",
   summary: "generate text from a prompt (-p, or stdin)",
-  usage: "gemma run [-m MODEL] [-p PROMPT] [-n N] [--temp T] [--top-k K] [--top-p P] [--min-p P] [--seed S] [--raw] [-c N]",
+  usage:
+    "gemma run [-m MODEL] [-p PROMPT] [-n N] [--system TEXT] [--stop STR]... [--json-schema FILE] [--template builtin|model] " +
+    `[--raw] [-c N] [--context-shift] ${SAMPLING_USAGE}`,
   options: {
     ...MODEL_OPTIONS,
     ...CONTEXT_OPTIONS,
     ...SAMPLING_OPTIONS,
+    ...GENERATION_OPTIONS,
     prompt: { type: "string", short: "p" },
-    "max-tokens": { type: "string", short: "n" },
     raw: { type: "boolean" },
+    "json-schema": { type: "string" },
   },
   async run(values, _positionals, io) {
-    const sampling = samplingFromArgs(values);
-    const maxTokens = intArg(values, "max-tokens", 1) ?? 256;
+    const gen = generationFromArgs(values, 256);
     const raw = boolArg(values, "raw");
+    const system = stringArg(values, "system");
+    const template = templateArg(values);
+    if (raw && system !== undefined) throw new GemmaError("CLI_BAD_ARGS", "--system needs the chat format; it cannot be combined with --raw");
+    const schemaPath = stringArg(values, "json-schema");
+    const jsonSchema = schemaPath === undefined ? undefined : await readJson(schemaPath);
     const text = stringArg(values, "prompt") ?? (await readAll(io.stdin));
     if (text === "") throw new GemmaError("CLI_BAD_ARGS", "the prompt is empty (give -p TEXT or pipe it on stdin)");
 
-    const model = await loadModelFromArgs(values, io);
-    const tok = model.tokenizer;
-    const prompt = raw
-      ? tok.encode(text, { parseSpecial: true, addBos: true })
-      : model.info.instructionTuned
-        ? chatPromptTokens(tok, [{ role: "user", content: text }])
-        : tok.encode(text, { parseSpecial: false, addBos: true });
-    const ctxSize = contextSize(values, Math.min(model.config.contextLength, Math.max(4096, prompt.length + maxTokens)));
-    if (prompt.length >= ctxSize) {
+    const loaded = await loadModelFromArgs(values, io);
+    const tok = loaded.tokenizer;
+    const chat = !raw && (loaded.info.instructionTuned || system !== undefined);
+    const messages = [...(system === undefined ? [] : [{ role: "system" as const, content: system }]), { role: "user" as const, content: text }];
+    const prompt = chat
+      ? chatFormat(tok, loaded.info.chatTemplate, template).tokens(messages)
+      : tok.encode(text, { parseSpecial: raw, addBos: tok.addBos });
+    const maxTokens = gen.maxTokens!;
+    const ctxSize = contextSize(values, Math.min(loaded.config.contextLength, Math.max(4096, prompt.length + maxTokens)));
+    if (prompt.length >= ctxSize && gen.contextOverflow !== "shift") {
       throw new GemmaError("CONTEXT_OVERFLOW", `the prompt has ${prompt.length} tokens; the context holds ${ctxSize} (raise -c)`);
     }
-    const ctx = new Context(model, { contextSize: ctxSize, swaFull: swaFull(values) });
-    const run = generate(ctx, prompt, { maxTokens, sampling, stop: stopTokens(tok), signal: io.signal });
-    let step = await run.next();
-    while (!step.done) {
-      io.stdout.write(step.value.text);
-      step = await run.next();
-    }
-    const r = step.value;
-    io.stdout.write(r.trailingText + "\n");
-    const n = r.tokens.length;
-    io.stderr.write(
-      `\n[${r.promptTokens} prompt tokens in ${(r.prefillMs / 1000).toFixed(2)} s (${((r.promptTokens / r.prefillMs) * 1000).toFixed(1)} tok/s), ` +
-        `${n} generated in ${(r.decodeMs / 1000).toFixed(2)} s (${n > 0 ? ((n / r.decodeMs) * 1000).toFixed(1) : "0"} tok/s), finish: ${r.finishReason}]\n`,
-    );
+    const model = new GemmaModel(loaded, { contextSize: ctxSize, swaFull: swaFull(values), threads: intArg(values, "threads", 1, 1024) });
+    const r = await streamTo(io, model.generate(prompt, { ...gen, jsonSchema, signal: io.signal }));
+    io.stdout.write("\n");
+    io.stderr.write("\n" + statsLine(r));
     return 0;
   },
 };
+
+async function readJson(path: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (e) {
+    throw new GemmaError("FILE_NOT_FOUND", `${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`, { cause: e });
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new GemmaError("CLI_BAD_INPUT", `${path}: not JSON (${(e as Error).message})`, { cause: e });
+  }
+}

@@ -1,0 +1,52 @@
+import type { ChatTemplateChoice } from "../engine/chat-template.js";
+import type { GenerateResult } from "../engine/generate.js";
+import type { GenerationOptions } from "../engine/generation-options.js";
+import type { GenerationStream } from "../engine/generation-stream.js";
+import { GemmaError } from "../util/errors.js";
+import { boolArg, intArg, stringArg } from "./args.js";
+import type { CommandIo, OptionSpec, ParsedValues } from "./command.js";
+import { samplingFromArgs } from "./sampling-options.js";
+
+/** Options `gemma run` and `gemma chat` share beyond the model, context and sampling flags. */
+export const GENERATION_OPTIONS: OptionSpec = {
+  "max-tokens": { type: "string", short: "n" },
+  system: { type: "string" },
+  stop: { type: "string", multiple: true },
+  template: { type: "string" },
+  "context-shift": { type: "boolean" },
+};
+
+export function templateArg(values: ParsedValues): ChatTemplateChoice {
+  const t = stringArg(values, "template") ?? "auto";
+  if (t !== "auto" && t !== "builtin" && t !== "model") throw new GemmaError("CLI_BAD_ARGS", `--template must be builtin, model or auto, got "${t}"`);
+  return t;
+}
+
+/** The generation settings the flags give (sampling, limits, stop strings, overflow policy). */
+export function generationFromArgs(values: ParsedValues, fallbackMaxTokens: number): GenerationOptions {
+  const stop = values.stop;
+  return {
+    ...samplingFromArgs(values),
+    maxTokens: intArg(values, "max-tokens", 1) ?? fallbackMaxTokens,
+    stop: stop === undefined ? undefined : (Array.isArray(stop) ? stop : [stop]).map(String),
+    contextOverflow: boolArg(values, "context-shift") ? "shift" : "error",
+  };
+}
+
+/** One line of statistics on stderr after a generation. */
+export function statsLine(r: GenerateResult): string {
+  const n = r.tokens.length;
+  const evaluated = r.promptTokens - r.cachedTokens;
+  const rate = (count: number, ms: number) => (count > 0 && ms > 0 ? ((count / ms) * 1000).toFixed(1) : "0");
+  return (
+    `[${evaluated} prompt tokens evaluated${r.cachedTokens > 0 ? ` (${r.cachedTokens} cached)` : ""} in ${(r.prefillMs / 1000).toFixed(2)} s ` +
+    `(${rate(evaluated, r.prefillMs)} tok/s), ${n} generated in ${(r.decodeMs / 1000).toFixed(2)} s (${rate(n, r.decodeMs)} tok/s), ` +
+    `finish: ${r.finishReason}${r.shifts > 0 ? `, context shifted ${r.shifts}x` : ""}]\n`
+  );
+}
+
+/** Writes a generation's text to stdout as it comes; returns its result. */
+export async function streamTo<R extends GenerateResult>(io: CommandIo, stream: GenerationStream<R>): Promise<R> {
+  for await (const chunk of stream) io.stdout.write(chunk.text);
+  return stream.finished();
+}
