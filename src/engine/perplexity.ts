@@ -14,13 +14,13 @@ export interface PerplexityResult {
  * Perplexity by llama.cpp's method (ggml-org/llama.cpp:tools/perplexity/perplexity.cpp): the text tokenized once
  * with BOS, cut into floor(n / ctx) windows of ctx tokens (the rest dropped), the first token of each window
  * replaced by BOS, and in each window the predictions from position ctx/2 on scored (ctx - ctx/2 - 1 of them).
- * `onChunk` receives the running perplexity after each window.
+ * `onChunk` receives the running perplexity after each window, `onToken` each scored token's negative log-likelihood.
  */
 export function perplexity(
   context: Context,
   tokens: readonly number[],
   ctx: number,
-  onChunk?: (chunk: number, runningPpl: number) => void,
+  on: { onChunk?: (chunk: number, runningPpl: number) => void; onToken?: (nll: number) => void } = {},
 ): PerplexityResult {
   if (!Number.isInteger(ctx) || ctx < 4) throw new GemmaError("BAD_PROMPT", `perplexity context must be an integer >= 4, got ${ctx}`);
   if (ctx > context.contextSize) throw new GemmaError("BAD_PROMPT", `perplexity context ${ctx} exceeds the context size ${context.contextSize}`);
@@ -44,10 +44,11 @@ export function perplexity(
         const v = -logSoftmaxAt(logits, window[i + 1]!);
         nll += v;
         nll2 += v * v;
+        on.onToken?.(v);
       },
     });
     count += ctx - first - 1;
-    onChunk?.(c, Math.exp(nll / count));
+    on.onChunk?.(c, Math.exp(nll / count));
   }
   const mean = nll / count;
   const variance = nll2 / count - mean * mean;

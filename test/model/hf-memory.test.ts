@@ -71,12 +71,14 @@ function writeModel(dir: string): number {
 }
 
 // Modules are imported before the baseline, so it covers the code; VmHWM is the kernel's peak resident set.
+// One thread: the worker pool of a multi-threaded load adds a fixed cost (a V8 isolate per worker, ~40 MB here)
+// that does not grow with the model; README states it.
 const CHILD = `
 import { readFileSync } from "node:fs";
 const hwm = () => Number(/VmHWM:\\s+(\\d+) kB/.exec(readFileSync("/proc/self/status", "utf8"))[1]) * 1024;
 const { loadModel } = await import(${JSON.stringify(resolve("src/platform/node/model-file.ts"))});
 const before = hwm();
-const model = await loadModel(process.argv[1]);
+const model = await loadModel(process.argv[1], { threads: 1 });
 console.log(JSON.stringify({ before, after: hwm(), weightBytes: model.info.weightBytes, type: model.weights.layers[0].wq.type }));
 `;
 

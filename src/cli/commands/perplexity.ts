@@ -21,11 +21,14 @@ export const perplexityCommand: Command = {
     } catch (e) {
       throw new GemmaError("FILE_NOT_FOUND", `cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
     }
+    // llama-perplexity's file loader drops one trailing newline (ggml-org/llama.cpp:common/arg.cpp); so do we,
+    // so that both score the same tokens.
+    if (text.endsWith("\n")) text = text.slice(0, -1);
     const model = await loadModelFromArgs(values, io);
     const tokens = model.tokenizer.encode(text, { parseSpecial: false, addBos: true });
     const ctx = new Context(model, { contextSize: n, batchSize: Math.min(n, 64) });
     const t0 = performance.now();
-    const r = perplexity(ctx, tokens, n, (chunk, ppl) => io.stderr.write(`[${chunk + 1}]${ppl.toFixed(4)},`));
+    const r = perplexity(ctx, tokens, n, { onChunk: (chunk, ppl) => io.stderr.write(`[${chunk + 1}]${ppl.toFixed(4)},`) });
     io.stderr.write(`\n${r.chunks} chunks of ${n} tokens in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
     if (boolArg(values, "json")) {
       io.stdout.write(JSON.stringify({ ppl: r.ppl, ppl_stderr: r.pplStderr, scored_tokens: r.scoredTokens, chunks: r.chunks, ctx: r.ctx }) + "\n");
