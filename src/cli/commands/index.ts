@@ -1,4 +1,5 @@
 import type { Command } from "../command.js";
+import { benchCommand } from "./bench.js";
 import { chatCommand } from "./chat.js";
 import { listCommand } from "./list.js";
 import { pullCommand } from "./pull.js";
@@ -10,4 +11,4 @@ import { runCommand } from "./run.js";
 import { tokenizeCommand } from "./tokenize.js";
 
 /** Every `gemma` subcommand, in the order `gemma --help` lists them. */
-export const commands: readonly Command[] = [runCommand, chatCommand, perplexityCommand, inspectCommand, infoCommand, tokenizeCommand, pullCommand, listCommand, rmCommand];
+export const commands: readonly Command[] = [runCommand, chatCommand, perplexityCommand, inspectCommand, infoCommand, tokenizeCommand, benchCommand, pullCommand, listCommand, rmCommand];
