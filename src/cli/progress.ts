@@ -90,7 +90,7 @@ export function progressRenderer(stream: NodeJS.WritableStream, opts: RendererOp
           const quarter = Math.floor((4 * s.done) / s.total);
           if (quarter > s.lastQuarter && quarter < 4) {
             s.lastQuarter = quarter;
-            stream.write(`${p.label}: ${quarter * 25}% (${formatBytes(s.done)} of ${formatBytes(s.total)})\n`);
+            stream.write(`${p.label}: ${Math.floor((100 * s.done) / s.total)}% (${formatBytes(s.done)} of ${formatBytes(s.total)})\n`);
           }
         }
         return;

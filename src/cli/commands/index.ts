@@ -8,7 +8,8 @@ import { infoCommand } from "./info.js";
 import { inspectCommand } from "./inspect.js";
 import { perplexityCommand } from "./perplexity.js";
 import { runCommand } from "./run.js";
+import { serveCommand } from "./serve.js";
 import { tokenizeCommand } from "./tokenize.js";
 
 /** Every `gemma` subcommand, in the order `gemma --help` lists them. */
-export const commands: readonly Command[] = [runCommand, chatCommand, perplexityCommand, inspectCommand, infoCommand, tokenizeCommand, benchCommand, pullCommand, listCommand, rmCommand];
+export const commands: readonly Command[] = [runCommand, chatCommand, perplexityCommand, inspectCommand, infoCommand, tokenizeCommand, benchCommand, serveCommand, pullCommand, listCommand, rmCommand];

@@ -1,0 +1,196 @@
+import type { CompletionOptions, GemmaModel } from "../api/model.js";
+import type { ChatMessage } from "../engine/prompt.js";
+import { ApiError, badField } from "./api-error.js";
+
+/** A validated generation request, ready for the model. */
+export interface ParsedRequest {
+  /** Prompt token ids (chat: the formatted conversation). */
+  readonly prompt: readonly number[];
+  readonly stream: boolean;
+  /** stream_options.include_usage: a last chunk with the usage. */
+  readonly includeUsage: boolean;
+  /** Alternatives per token wanted in logprobs; undefined: no logprobs. */
+  readonly topLogprobs: number | undefined;
+  readonly options: CompletionOptions;
+}
+
+type Body = Record<string, unknown>;
+
+/** OpenAI allows at most 4 stop sequences. */
+const MAX_STOPS = 4;
+
+export function parseChatRequest(raw: unknown, model: GemmaModel, modelId: string): ParsedRequest {
+  const body = common(raw, modelId);
+  if (body.tools !== undefined || body.functions !== undefined || body.tool_choice !== undefined) {
+    throw new ApiError(400, "tool calling is not supported", { param: "tools", code: "unsupported_parameter" });
+  }
+  const messages = chatMessages(body.messages);
+  let prompt: number[];
+  try {
+    prompt = model.formatChat(messages);
+  } catch (e) {
+    throw badField("messages", (e as Error).message);
+  }
+  const logprobs = optionalBoolean(body, "logprobs") ?? false;
+  const top = optionalInt(body, "top_logprobs", 0, 20);
+  if (top !== undefined && !logprobs) throw badField("top_logprobs", "top_logprobs needs logprobs: true");
+  const maxTokens = optionalInt(body, "max_completion_tokens", 1) ?? optionalInt(body, "max_tokens", 1);
+  return finish(body, model, prompt, maxTokens, logprobs ? (top ?? 0) : undefined);
+}
+
+export function parseCompletionRequest(raw: unknown, model: GemmaModel, modelId: string): ParsedRequest {
+  const body = common(raw, modelId);
+  if (body.suffix !== undefined && body.suffix !== null && body.suffix !== "") {
+    throw new ApiError(400, "suffix (fill-in-the-middle) is not supported yet", { param: "suffix", code: "unsupported_parameter" });
+  }
+  if (optionalBoolean(body, "echo") === true) throw new ApiError(400, "echo is not supported", { param: "echo", code: "unsupported_parameter" });
+  const text = body.prompt;
+  if (typeof text !== "string") throw badField("prompt", "prompt must be a string (arrays of prompts and token arrays are not supported)");
+  if (text === "") throw badField("prompt", "prompt is empty");
+  const prompt = model.tokenize(text, { addBos: model.tokenizer.addBos });
+  return finish(body, model, prompt, optionalInt(body, "max_tokens", 1), optionalInt(body, "logprobs", 0, 5));
+}
+
+/** Checks shared by both routes: an object body, the model name, n. */
+function common(raw: unknown, modelId: string): Body {
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new ApiError(400, "the request body must be a JSON object");
+  const body = raw as Body;
+  const name = optionalString(body, "model");
+  if (name !== undefined && name !== modelId) {
+    throw new ApiError(404, `the model "${name}" does not exist; this server serves "${modelId}"`, { param: "model", code: "model_not_found" });
+  }
+  const n = optionalInt(body, "n", 1);
+  if (n !== undefined && n !== 1) throw badField("n", "only n = 1 is supported");
+  return body;
+}
+
+function finish(body: Body, model: GemmaModel, prompt: readonly number[], maxTokens: number | undefined, topLogprobs: number | undefined): ParsedRequest {
+  const contextSize = model.sequence.ctx.contextSize;
+  if (prompt.length >= contextSize) {
+    throw new ApiError(400, `the prompt has ${prompt.length} tokens; the context holds ${contextSize}`, { param: "messages", code: "context_length_exceeded" });
+  }
+  const streamOptions = body.stream_options;
+  if (streamOptions !== undefined && streamOptions !== null && (typeof streamOptions !== "object" || Array.isArray(streamOptions))) {
+    throw badField("stream_options", "stream_options must be an object");
+  }
+  const includeUsage = streamOptions ? optionalBoolean(streamOptions as Body, "include_usage", "stream_options.include_usage") : undefined;
+  const temperature = optionalNumber(body, "temperature", 0, 2);
+  const topP = optionalNumber(body, "top_p", 0, 1);
+  // the sampler's seed is 32-bit: any integer is taken modulo 2^32
+  const seed = optionalInt(body, "seed", Number.MIN_SAFE_INTEGER);
+  return {
+    prompt,
+    stream: optionalBoolean(body, "stream") ?? false,
+    includeUsage: includeUsage ?? false,
+    topLogprobs,
+    options: {
+      // the answer ends at the context's end: what is left of it caps the token limit
+      maxTokens: Math.min(maxTokens ?? contextSize - prompt.length, contextSize - prompt.length),
+      temperature,
+      // top_p 0 keeps only the most likely token, as the smallest positive top_p does
+      topP: topP === 0 ? Number.MIN_VALUE : topP,
+      presencePenalty: optionalNumber(body, "presence_penalty", -2, 2),
+      frequencyPenalty: optionalNumber(body, "frequency_penalty", -2, 2),
+      seed: seed === undefined ? undefined : seed >>> 0,
+      stop: stops(body.stop),
+      logitBias: logitBias(body.logit_bias, model.tokenizer.vocabSize),
+      logprobs: topLogprobs,
+      jsonSchema: responseFormat(body.response_format),
+    },
+  };
+}
+
+function chatMessages(value: unknown): ChatMessage[] {
+  if (!Array.isArray(value)) throw badField("messages", "messages must be an array");
+  if (value.length === 0) throw badField("messages", "messages is empty");
+  return value.map((m: unknown, i) => {
+    const param = `messages[${i}]`;
+    if (typeof m !== "object" || m === null) throw badField(param, `${param} must be an object`);
+    const { role, content } = m as Body;
+    if (role !== "system" && role !== "developer" && role !== "user" && role !== "assistant") {
+      throw badField(`${param}.role`, `${param}.role must be system, developer, user or assistant, got ${JSON.stringify(role)}`);
+    }
+    return { role: role === "developer" ? "system" : role, content: messageText(content, `${param}.content`) };
+  });
+}
+
+/** A string, or an array of text parts joined (OpenAI joins them without a separator). */
+function messageText(content: unknown, param: string): string {
+  if (typeof content === "string") return content;
+  if (!Array.isArray(content)) throw badField(param, `${param} must be a string or an array of text parts`);
+  return content
+    .map((part: unknown, i) => {
+      const p = part as Body | null;
+      if (typeof p !== "object" || p === null || p.type !== "text" || typeof p.text !== "string") {
+        throw badField(`${param}[${i}]`, `${param}[${i}] must be {"type": "text", "text": string} (only text parts are supported)`);
+      }
+      return p.text;
+    })
+    .join("");
+}
+
+function stops(value: unknown): string[] | undefined {
+  if (value === undefined || value === null) return undefined;
+  const list = typeof value === "string" ? [value] : value;
+  if (!Array.isArray(list) || list.some((s) => typeof s !== "string" || s === "")) throw badField("stop", "stop must be a non-empty string or an array of them");
+  if (list.length > MAX_STOPS) throw badField("stop", `stop takes at most ${MAX_STOPS} sequences`);
+  return list as string[];
+}
+
+function logitBias(value: unknown, vocabSize: number): Record<number, number> | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== "object" || Array.isArray(value)) throw badField("logit_bias", "logit_bias must be an object of token id -> bias");
+  const bias: Record<number, number> = {};
+  for (const [key, b] of Object.entries(value)) {
+    const id = Number(key);
+    if (!/^\d+$/.test(key) || id >= vocabSize) throw badField("logit_bias", `logit_bias: ${JSON.stringify(key)} is not a token id below ${vocabSize}`);
+    if (typeof b !== "number" || !(b >= -100 && b <= 100)) throw badField("logit_bias", `logit_bias: the bias of ${key} must be a number in -100..100`);
+    bias[id] = b;
+  }
+  return bias;
+}
+
+/** json_object: any JSON object; json_schema: a document valid against json_schema.schema. */
+function responseFormat(value: unknown): unknown {
+  if (value === undefined || value === null) return undefined;
+  const f = value as Body;
+  if (typeof value !== "object" || Array.isArray(value)) throw badField("response_format", "response_format must be an object");
+  if (f.type === "text") return undefined;
+  if (f.type === "json_object") return { type: "object" };
+  if (f.type === "json_schema") {
+    const js = f.json_schema as Body | undefined;
+    if (typeof js !== "object" || js === null || typeof js.schema !== "object" || js.schema === null) {
+      throw badField("response_format.json_schema.schema", "response_format json_schema needs json_schema.schema, an object");
+    }
+    return js.schema;
+  }
+  throw badField("response_format.type", `response_format.type must be text, json_object or json_schema, got ${JSON.stringify(f.type)}`);
+}
+
+function optionalBoolean(body: Body, key: string, param = key): boolean | undefined {
+  const v = body[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== "boolean") throw badField(param, `${param} must be a boolean`);
+  return v;
+}
+
+function optionalString(body: Body, key: string): string | undefined {
+  const v = body[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== "string") throw badField(key, `${key} must be a string`);
+  return v;
+}
+
+function optionalNumber(body: Body, key: string, min: number, max: number): number | undefined {
+  const v = body[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== "number" || !(v >= min && v <= max)) throw badField(key, `${key} must be a number in ${min}..${max}`);
+  return v;
+}
+
+function optionalInt(body: Body, key: string, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
+  const v = body[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) throw badField(key, `${key} must be an integer in ${min}..${max}`);
+  return v;
+}
