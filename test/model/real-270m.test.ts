@@ -19,9 +19,10 @@ import { defaultModelPath } from "../helpers/model.js";
  * layers rescale feed-forward outputs of ~1e-4 with a post-norm, so one int8 rounding flip in an activation
  * quantization moves logits by tenths. llama.cpp itself, evaluating the same prompts token by token instead of in
  * one batch, differs from its own golden by up to 5.3 with 23 top-1 changes (scripts/ref/llama-spread.mjs,
- * gemma3-270m-q4km.llama-spread.json). So each prompt is held to llama.cpp's own spread on that prompt: 0.05 or
- * 1.5x the spread, whichever is larger; top-1 must agree wherever the margin exceeds twice that bound; greedy
- * continuations may part only where the margin is below it. Like llama.cpp's CPU backend, these runs use ggml's
+ * gemma3-270m-q4km.llama-spread.json). So we are held to llama.cpp's own spread: on each prompt at most twice
+ * llama.cpp's spread on that prompt (a maximum over 64 positions is itself noisy) or 0.05, and over the suite a
+ * median no worse than 1.5x llama.cpp's median; top-1 must agree wherever the margin exceeds twice the prompt's
+ * bound; greedy continuations may part only where the margin is below it. Like llama.cpp's CPU backend, these runs use ggml's
  * f16-table GELU (the engine's test switch), so that difference is not added to the noise.
  */
 interface Golden {
@@ -40,8 +41,10 @@ const golden = JSON.parse(readFileSync("test/golden/model/gemma3-270m-q4km.llama
 const spread = JSON.parse(readFileSync("test/golden/model/gemma3-270m-q4km.llama-spread.json", "utf8")) as {
   prompts: { name: string; maxAbsDiff: number; top1Flips: number }[];
 };
-/** The bound on |Δlogit| for a prompt: 0.05, or 1.5x llama.cpp's own batch-size spread on it. */
-const bound = (name: string) => Math.max(0.05, 1.5 * spread.prompts.find((p) => p.name === name)!.maxAbsDiff);
+const spreadOf = (name: string) => spread.prompts.find((p) => p.name === name)!.maxAbsDiff;
+/** The bound on |Δlogit| for a prompt: 0.05, or twice llama.cpp's own batch-size spread on it. */
+const bound = (name: string) => Math.max(0.05, 2 * spreadOf(name));
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 let loaded: Promise<Model> | undefined;
 function model(): Promise<Model> {
   loaded ??= (async () => {
@@ -70,6 +73,7 @@ test("teacher-forced logits within llama.cpp's own spread; top-1 equal where the
   const ctx = new Context(m, { contextSize: golden.settings.contextSize, fp16Gelu: true });
   let checked = 0;
   const report: string[] = [];
+  const worstByPrompt: number[] = [];
   for (const p of golden.prompts) {
     const want = new Map(p.positions.map((x) => [x.pos, x]));
     let worst = 0;
@@ -85,11 +89,15 @@ test("teacher-forced logits within llama.cpp's own spread; top-1 equal where the
         checked++;
       },
     });
-    report.push(`${p.name} ${worst.toFixed(3)} (lse ${lseWorst.toFixed(3)})`);
-    assert.ok(worst <= bound(p.name), `${p.name}: max |Δlogit| ${worst} > ${bound(p.name)}`);
+    report.push(`${p.name} ${worst.toFixed(3)} (llama.cpp's own ${spreadOf(p.name).toFixed(3)}; lse ${lseWorst.toFixed(3)})`);
+    worstByPrompt.push(worst);
   }
-  assert.equal(checked, golden.prompts.reduce((s, p) => s + p.positions.length, 0));
   console.log(`# real 270M max |Δlogit| per prompt: ${report.join(", ")}`);
+  assert.equal(checked, golden.prompts.reduce((s, p) => s + p.positions.length, 0));
+  golden.prompts.forEach((p, i) => assert.ok(worstByPrompt[i]! <= bound(p.name), `${p.name}: max |Δlogit| ${worstByPrompt[i]} > ${bound(p.name)}`));
+  const ours = median(worstByPrompt);
+  const theirs = median(spread.prompts.map((p) => p.maxAbsDiff));
+  assert.ok(ours <= 1.5 * theirs, `median per-prompt max |Δlogit| ${ours} vs llama.cpp's own ${theirs}`);
 });
 
 test("greedy continuations part from llama.cpp's only where its top-2 margin is within its own spread", async () => {
