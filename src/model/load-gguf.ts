@@ -10,7 +10,7 @@ import { GGUF_NAMES, ggufLayerName } from "./gguf-names.js";
 import type { LoadOptions, Model, ModelInfo } from "./model.js";
 
 export type { LoadProgress } from "./model.js";
-import type { LayerWeights, Matrix, Vector } from "./weights.js";
+import { assembleWeights, type Matrix, type Vector } from "./weights.js";
 
 
 /** What a GGUF file holds, worked out from its header alone (no weight is read): for loading and `gemma info`. */
@@ -87,35 +87,12 @@ export async function loadGgufModel(file: GgufFile, opts: LoadOptions = {}): Pro
     onProgress?.({ loadedBytes, totalBytes });
   }
 
-  const m = (name: string) => matrices.get(name)!;
-  const v = (name: string) => vectors.get(name)!;
-  const optV = (name: string) => vectors.get(name);
-  const layers: LayerWeights[] = [];
-  for (let i = 0; i < config.nLayers; i++) {
-    const n = (role: keyof typeof GGUF_NAMES.layer) => ggufLayerName(i, role);
-    layers.push({
-      attnNorm: v(n("attnNorm")),
-      wq: m(n("wq")),
-      wk: m(n("wk")),
-      wv: m(n("wv")),
-      wo: m(n("wo")),
-      qNorm: optV(n("qNorm")),
-      kNorm: optV(n("kNorm")),
-      postAttnNorm: optV(n("postAttnNorm")),
-      ffnNorm: v(n("ffnNorm")),
-      wGate: m(n("wGate")),
-      wUp: m(n("wUp")),
-      wDown: m(n("wDown")),
-      postFfnNorm: optV(n("postFfnNorm")),
-    });
-  }
-  const tokenEmbedding = m(GGUF_NAMES.tokenEmbedding);
-  const weights = {
-    tokenEmbedding,
-    outputNorm: v(GGUF_NAMES.outputNorm),
-    output: matrices.get(GGUF_NAMES.output) ?? tokenEmbedding,
-    layers,
-  };
+  const weights = assembleWeights(
+    config,
+    { ...GGUF_NAMES, layer: (i, role) => ggufLayerName(i, role) },
+    matrices,
+    vectors,
+  );
   return { config, weights, tokenizer, arena, wasm: await bindBackend(arena, backend), info };
 }
 

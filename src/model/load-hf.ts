@@ -10,7 +10,7 @@ import { configFromHf, hfEmbeddingLayout } from "./hf-config.js";
 import { HF_NAMES, hfLayerName, type HfLayerRole } from "./hf-names.js";
 import { arenaFor, bindBackend, defaultBackend } from "./backend.js";
 import type { LoadOptions, Model, ModelInfo } from "./model.js";
-import type { LayerWeights, Matrix, Vector } from "./weights.js";
+import { assembleWeights, type Matrix, type Vector } from "./weights.js";
 
 /** Tensor bytes are copied into the arena in pieces of this size, so no whole-tensor buffer is ever allocated. */
 const READ_CHUNK_BYTES = 4 << 20;
@@ -133,34 +133,12 @@ export async function loadHfModel(folder: HfFolder, opts: LoadOptions & { readon
     }
   }
 
-  const m = (name: string) => matrices.get(name)!;
-  const v = (name: string) => vectors.get(name)!;
-  const layers: LayerWeights[] = [];
-  for (let i = 0; i < config.nLayers; i++) {
-    const n = (role: HfLayerRole) => hfLayerName(i, role, config.postNorms);
-    layers.push({
-      attnNorm: v(n("attnNorm")),
-      wq: m(n("wq")),
-      wk: m(n("wk")),
-      wv: m(n("wv")),
-      wo: m(n("wo")),
-      qNorm: config.qkNorm ? v(n("qNorm")) : undefined,
-      kNorm: config.qkNorm ? v(n("kNorm")) : undefined,
-      postAttnNorm: config.postNorms ? v(n("postAttnNorm")) : undefined,
-      ffnNorm: v(n("ffnNorm")),
-      wGate: m(n("wGate")),
-      wUp: m(n("wUp")),
-      wDown: m(n("wDown")),
-      postFfnNorm: config.postNorms ? v(n("postFfnNorm")) : undefined,
-    });
-  }
-  const tokenEmbedding = m(HF_NAMES.tokenEmbedding);
-  const weights = {
-    tokenEmbedding,
-    outputNorm: v(HF_NAMES.outputNorm),
-    output: matrices.get(HF_NAMES.output) ?? tokenEmbedding,
-    layers,
-  };
+  const weights = assembleWeights(
+    config,
+    { ...HF_NAMES, layer: (i, role) => hfLayerName(i, role, config.postNorms) },
+    matrices,
+    vectors,
+  );
   return { config, weights, tokenizer: files.tokenizer, arena, wasm: await bindBackend(arena, backend), info };
 }
 

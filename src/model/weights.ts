@@ -41,3 +41,49 @@ export interface ModelWeights {
   readonly output: Matrix;
   readonly layers: readonly LayerWeights[];
 }
+
+/** The roles of a layer's tensors; each file format's name table maps them to its own names. */
+export type LayerRole = keyof LayerWeights;
+
+export interface WeightNames {
+  readonly tokenEmbedding: string;
+  readonly outputNorm: string;
+  /** The untied LM head, used when the file has it. */
+  readonly output: string;
+  layer(index: number, role: LayerRole): string;
+}
+
+/**
+ * The model's weights by role from the loaded tensors by file name. Which optional norms exist follows the
+ * configuration's features (QK-norm, post-norms), whatever the file format.
+ */
+export function assembleWeights(
+  c: { readonly nLayers: number; readonly qkNorm: boolean; readonly postNorms: boolean },
+  names: WeightNames,
+  matrices: ReadonlyMap<string, Matrix>,
+  vectors: ReadonlyMap<string, Vector>,
+): ModelWeights {
+  const m = (name: string) => matrices.get(name)!;
+  const v = (name: string) => vectors.get(name)!;
+  const layers: LayerWeights[] = [];
+  for (let i = 0; i < c.nLayers; i++) {
+    const n = (role: LayerRole) => names.layer(i, role);
+    layers.push({
+      attnNorm: v(n("attnNorm")),
+      wq: m(n("wq")),
+      wk: m(n("wk")),
+      wv: m(n("wv")),
+      wo: m(n("wo")),
+      qNorm: c.qkNorm ? v(n("qNorm")) : undefined,
+      kNorm: c.qkNorm ? v(n("kNorm")) : undefined,
+      postAttnNorm: c.postNorms ? v(n("postAttnNorm")) : undefined,
+      ffnNorm: v(n("ffnNorm")),
+      wGate: m(n("wGate")),
+      wUp: m(n("wUp")),
+      wDown: m(n("wDown")),
+      postFfnNorm: c.postNorms ? v(n("postFfnNorm")) : undefined,
+    });
+  }
+  const tokenEmbedding = m(names.tokenEmbedding);
+  return { tokenEmbedding, outputNorm: v(names.outputNorm), output: matrices.get(names.output) ?? tokenEmbedding, layers };
+}
