@@ -1,6 +1,7 @@
 import { DEAD, GrammarAutomaton } from "../../../src/engine/grammar/automaton.js";
 import type { CompiledGrammar } from "../../../src/engine/grammar/grammar.js";
 import type { TokenConstraint, VocabBytes } from "../../../src/engine/grammar/index.js";
+import { rng } from "../../helpers/rng.js";
 
 /** Tokenizes text by greedy longest match over the vocabulary's byte strings (not Gemma's real tokenizer). */
 export class GreedyTokenizer {
@@ -46,17 +47,7 @@ export class GreedyTokenizer {
   }
 }
 
-/** A small seeded generator (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng };
 
 const CLOSERS = new Set(Array.from('"}],', (c) => c.charCodeAt(0)));
 const QUOTE = 0x22;

@@ -2,6 +2,7 @@
 // field, then random byte flips, field-targeted values, truncations, splices, insertions and
 // deletions (and combinations). Input i depends only on (seed, i), so any failure is reproducible.
 import type { Field } from "./fuzz-fields.js";
+import { rng } from "../../helpers/rng.js";
 
 export interface Base {
   readonly name: string;
@@ -16,17 +17,7 @@ export interface FuzzInput {
   readonly what: string;
 }
 
-/** mulberry32: small, fast and good enough to pick mutations. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
+export { rng };
 
 /** Every field start and end (and a byte either side) of every base, as truncation points. */
 export function truncations(bases: readonly Base[]): FuzzInput[] {

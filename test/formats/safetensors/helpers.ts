@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { memorySource, type ByteSource } from "../../../src/util/byte-source.js";
 import { GemmaError } from "../../../src/util/errors.js";
+import { rng } from "../../helpers/rng.js";
 
 export const GOLDEN = join(import.meta.dirname, "../../golden/safetensors");
 
@@ -57,14 +58,4 @@ export function buildFile(header: unknown, data: Uint8Array): Uint8Array {
   return out;
 }
 
-/** Deterministic PRNG (mulberry32) so every fuzz failure can be replayed from its seed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng };
