@@ -1,6 +1,6 @@
 import type { Model } from "../model/model.js";
 import { weightProgress } from "../platform/node/load-model.js";
-import { loadModel, openModelFile } from "../platform/node/model-file.js";
+import { describeModel, loadModel, openModelFile } from "../platform/node/model-file.js";
 import { boolArg, intArg, stringArg } from "./args.js";
 import type { CommandIo, OptionSpec, ParsedValues } from "./command.js";
 import { progressRenderer } from "./progress.js";
@@ -26,6 +26,12 @@ export function contextSize(values: ParsedValues, fallback: number): number {
 
 export function swaFull(values: ParsedValues): boolean {
   return boolArg(values, "swa-full");
+}
+
+/** The model named by -m from its headers alone (no weights read), GGUF or Hugging Face folder. */
+export async function describeModelFromArgs(values: ParsedValues, io: CommandIo) {
+  intArg(values, "threads", 1, 1024);
+  return describeModel(modelName(values), { onProgress: progressRenderer(io.stderr), signal: io.signal });
 }
 
 export async function openModelHeader(values: ParsedValues, io: CommandIo) {

@@ -1,9 +1,8 @@
 import { createInterface } from "node:readline";
-import { tokenizerFromGguf } from "../../tokenizer/index.js";
 import { GemmaError } from "../../util/errors.js";
 import { boolArg, stringArg } from "../args.js";
 import type { Command } from "../command.js";
-import { MODEL_OPTIONS, openModelHeader } from "../model-options.js";
+import { MODEL_OPTIONS, describeModelFromArgs } from "../model-options.js";
 import { readAll } from "../stdin.js";
 
 /**
@@ -19,9 +18,7 @@ export const tokenizeCommand: Command = {
     const prompt = stringArg(values, "prompt");
     const jsonl = boolArg(values, "jsonl");
     if (jsonl && prompt !== undefined) throw new GemmaError("CLI_BAD_ARGS", "--jsonl reads stdin; it cannot be combined with -p");
-    const file = await openModelHeader(values, io);
-    const tok = tokenizerFromGguf(file.metadata);
-    await file.close();
+    const { tokenizer: tok } = await describeModelFromArgs(values, io);
     const opts = { parseSpecial: !boolArg(values, "no-special"), addBos: boolArg(values, "bos") };
     if (!jsonl) {
       const text = prompt ?? (await readAll(io.stdin));

@@ -1,7 +1,9 @@
 import type { GgufFile } from "../../formats/gguf/index.js";
-import { loadGgufModel } from "../../model/load-gguf.js";
-import { loadHfModel } from "../../model/load-hf.js";
-import type { Backend, LoadOptions, Model } from "../../model/model.js";
+import type { ModelConfig } from "../../model/config.js";
+import { loadGgufModel, planGgufModel } from "../../model/load-gguf.js";
+import { loadHfModel, planHfModel, readHfTokenizer } from "../../model/load-hf.js";
+import type { Backend, LoadOptions, Model, ModelInfo } from "../../model/model.js";
+import type { Tokenizer } from "../../tokenizer/index.js";
 import { availableParallelism } from "node:os";
 import { supportsWasmSimd } from "../../kernels/wasm/index.js";
 import { GemmaError } from "../../util/errors.js";
@@ -26,6 +28,32 @@ export async function openModelFile(nameOrPath: string | undefined, opts: OpenMo
     );
   }
   return openGgufPath(resolved.path);
+}
+
+export interface ModelDescription {
+  readonly config: ModelConfig;
+  readonly tokenizer: Tokenizer;
+  readonly info: ModelInfo;
+}
+
+/** What a model is (configuration, tokenizer, sizes) from its headers alone, GGUF or Hugging Face folder. */
+export async function describeModel(nameOrPath: string | undefined, opts: OpenModelOptions = {}): Promise<ModelDescription> {
+  const resolved = await resolveModel(nameOrPath ?? DEFAULT_MODEL, { onProgress: opts.onProgress, signal: opts.signal });
+  if (resolved.kind === "hf-folder") {
+    const folder = await openHfFolderPath(resolved.dir);
+    try {
+      const { tokenizer, chatTemplate } = await readHfTokenizer(folder);
+      return planHfModel(folder, tokenizer, chatTemplate);
+    } finally {
+      await folder.close();
+    }
+  }
+  const file = await openGgufPath(resolved.path);
+  try {
+    return planGgufModel(file);
+  } finally {
+    await file.close();
+  }
 }
 
 /** Opens and loads a model (GGUF or Hugging Face folder); the files are closed once the weights are in memory. */
