@@ -16,6 +16,19 @@ export const GENERATION_OPTIONS: OptionSpec = {
   "context-shift": { type: "boolean" },
 };
 
+/** `gemma run`'s fill-in-the-middle flags (CodeGemma, gemma-architecture.md §6.2). */
+export const FIM_OPTIONS: OptionSpec = {
+  "fim-prefix": { type: "string" },
+  "fim-suffix": { type: "string" },
+};
+
+/** The infill asked for by --fim-prefix/--fim-suffix (either alone means the other is empty), or undefined. */
+export function fimFromArgs(values: ParsedValues): { readonly prefix: string; readonly suffix: string } | undefined {
+  const prefix = stringArg(values, "fim-prefix");
+  const suffix = stringArg(values, "fim-suffix");
+  return prefix === undefined && suffix === undefined ? undefined : { prefix: prefix ?? "", suffix: suffix ?? "" };
+}
+
 export function templateArg(values: ParsedValues): ChatTemplateChoice {
   const t = stringArg(values, "template") ?? "auto";
   if (t !== "auto" && t !== "builtin" && t !== "model") throw new GemmaError("CLI_BAD_ARGS", `--template must be builtin, model or auto, got "${t}"`);
