@@ -1,7 +1,9 @@
+import { readFile } from "node:fs/promises";
 import type { ChatTemplateChoice } from "../engine/chat-template.js";
 import type { GenerateResult } from "../engine/generate.js";
 import type { GenerationOptions } from "../engine/generation-options.js";
 import type { GenerationStream } from "../engine/generation-stream.js";
+import { compileGbnf } from "../engine/grammar/gbnf.js";
 import { GemmaError } from "../util/errors.js";
 import { boolArg, intArg, stringArg } from "./args.js";
 import type { CommandIo, OptionSpec, ParsedValues } from "./command.js";
@@ -62,4 +64,34 @@ export function statsLine(r: GenerateResult): string {
 export async function streamTo<R extends GenerateResult>(io: CommandIo, stream: GenerationStream<R>): Promise<R> {
   for await (const chunk of stream) io.stdout.write(chunk.text);
   return stream.finished();
+}
+
+async function readTextFile(path: string): Promise<string> {
+  try {
+    return await readFile(path, "utf8");
+  } catch (e) {
+    throw new GemmaError("FILE_NOT_FOUND", `${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`, { cause: e });
+  }
+}
+
+/** A GBNF file's text, compiled once here so that a bad grammar fails, naming the file, before the model loads. */
+export async function readGrammarFile(path: string): Promise<string> {
+  const text = await readTextFile(path);
+  try {
+    compileGbnf(text);
+  } catch (e) {
+    if (e instanceof GemmaError) throw new GemmaError(e.code, `${path}: ${e.message}`, { cause: e });
+    throw e;
+  }
+  return text;
+}
+
+/** A JSON file's value (the --json-schema flags). */
+export async function readJsonFile(path: string): Promise<unknown> {
+  const text = await readTextFile(path);
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new GemmaError("CLI_BAD_INPUT", `${path}: not JSON (${(e as Error).message})`, { cause: e });
+  }
 }

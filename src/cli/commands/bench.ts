@@ -2,11 +2,14 @@ import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { basename } from "node:path";
 import { Context } from "../../engine/context.js";
+import { jsonSchemaConstraint, sampleConstrained, vocabBytes, type TokenConstraint } from "../../engine/grammar/index.js";
+import { stopTokens } from "../../engine/prompt.js";
 import { argmax } from "../../engine/sample.js";
 import type { Model } from "../../model/model.js";
 import type { Tokenizer } from "../../tokenizer/tokenizer.js";
-import { boolArg, intArg } from "../args.js";
+import { boolArg, intArg, stringArg } from "../args.js";
 import type { Command } from "../command.js";
+import { readJsonFile } from "../generation-flags.js";
 import { MODEL_OPTIONS, loadModelFromArgs } from "../model-options.js";
 
 /** Tokens of the untimed warm-up prefill (it pages in the weights and starts the worker threads). */
@@ -24,12 +27,14 @@ interface RepTimes {
 /**
  * `gemma bench`: prefill and decode speed, time to first token, load time and peak memory, on deterministic
  * token ids (BOS, then ids 1000..1999 in turn, never a control token). scripts/bench.mjs runs llama.cpp on the
- * same work for comparison.
+ * same work for comparison. With --json-schema FILE it also times the same decode with each greedy token drawn under
+ * that schema's constraint (sampleConstrained: argmax, then mask and argmax again only if refused), and reports the
+ * constraint's cost as constraint_overhead = unconstrained / constrained decode speed - 1.
  */
 export const benchCommand: Command = {
   name: "bench",
   summary: "measure prefill and decode speed, time to first token, load time and peak memory",
-  usage: "gemma bench [-m MODEL] [-t N] [--pp 512] [--tg 128] [--depth D] [--reps R] [--json]",
+  usage: "gemma bench [-m MODEL] [-t N] [--pp 512] [--tg 128] [--depth D] [--reps R] [--json-schema FILE] [--json]",
   options: {
     ...MODEL_OPTIONS,
     pp: { type: "string" },
@@ -37,6 +42,7 @@ export const benchCommand: Command = {
     depth: { type: "string" },
     reps: { type: "string" },
     json: { type: "boolean" },
+    "json-schema": { type: "string" },
   },
   async run(values, _positionals, io) {
     const pp = intArg(values, "pp", 1, 1 << 20) ?? 512;
@@ -45,6 +51,8 @@ export const benchCommand: Command = {
     const reps = intArg(values, "reps", 1, 1000) ?? 1;
     const threads = intArg(values, "threads", 1, 1024) ?? availableParallelism();
     const json = boolArg(values, "json");
+    const schemaPath = stringArg(values, "json-schema");
+    const schema = schemaPath === undefined ? undefined : await readJsonFile(schemaPath);
 
     const memory = new PeakMemory();
     const t0 = performance.now();
@@ -67,6 +75,22 @@ export const benchCommand: Command = {
     const mean = (f: (t: RepTimes) => number) => times.reduce((s, t) => s + f(t), 0) / times.length;
     const prefillMs = mean((t) => t.prefillMs);
     const decodeMs = mean((t) => t.decodeMs);
+    let constrainedDecodeMs: number | undefined;
+    if (schema !== undefined) {
+      const tok = model.tokenizer;
+      const ends = stopTokens(tok);
+      const vocab = vocabBytes(tok, ends);
+      const constraint = () => jsonSchemaConstraint(vocab, schema);
+      // untimed: the first mask builds the vocabulary's prefix tree, a once-per-model cost
+      constraint().mask(new Float32Array(tok.vocabSize));
+      let sum = 0;
+      for (let r = 0; r < reps; r++) {
+        sum += timeConstrainedDecode(ctx, ids, tg, constraint, ends);
+        ctx.clear();
+        memory.sample();
+      }
+      constrainedDecodeMs = sum / reps;
+    }
     const result = {
       prefill_tok_s: (pp * 1000) / prefillMs,
       decode_tok_s: (tg * 1000) / decodeMs,
@@ -83,6 +107,9 @@ export const benchCommand: Command = {
       model_file: basename(model.info.source),
       backend: backendName(model, threads),
       warmup_tokens: Math.min(WARMUP_TOKENS, ids.length),
+      ...(constrainedDecodeMs === undefined
+        ? {}
+        : { constrained_decode_tok_s: (tg * 1000) / constrainedDecodeMs, constraint_overhead: constrainedDecodeMs / decodeMs - 1 }),
     };
     if (json) {
       io.stdout.write(JSON.stringify(result) + "\n");
@@ -93,6 +120,9 @@ export const benchCommand: Command = {
           `${reps} rep(s) after an untimed ${result.warmup_tokens}-token warm-up prefill\n` +
           `prefill   ${f(result.prefill_tok_s)} tok/s\n` +
           `decode    ${f(result.decode_tok_s)} tok/s\n` +
+          (constrainedDecodeMs === undefined
+            ? ""
+            : `decode    ${f(result.constrained_decode_tok_s!)} tok/s under --json-schema (overhead ${(result.constraint_overhead! * 100).toFixed(1)}%)\n`) +
           `ttft      ${f(result.ttft_ms)} ms\n` +
           `load      ${f(loadMs)} ms\n` +
           `peak RSS  ${f(result.peak_rss_mb)} MB\n`,
@@ -122,6 +152,33 @@ function timeOnce(ctx: Context, ids: readonly number[], depth: number, tg: numbe
   const t2 = performance.now();
   // argmax runs inside onLogits, so the prefill time already includes picking the first token.
   return { prefillMs: t1 - t0, ttftMs: t1 - t0, decodeMs: t2 - t1 };
+}
+
+/**
+ * The decode of timeOnce under a JSON-schema constraint: the prefill (depth and pp tokens) is untimed, then tg
+ * greedy tokens each drawn with sampleConstrained. An end token closes the document and the next token starts a
+ * new one under a fresh constraint (compiling it is timed, as each request pays it), so every run decodes tg tokens.
+ */
+function timeConstrainedDecode(
+  ctx: Context,
+  ids: readonly number[],
+  tg: number,
+  constraint: () => TokenConstraint,
+  ends: readonly number[],
+): number {
+  let next = 0;
+  let c = constraint();
+  const pick = (_i: number, logits: Float32Array) => (next = sampleConstrained(logits, c, argmax));
+  ctx.evaluate(ids, { logits: "last", onLogits: pick });
+  const step = [0];
+  const t0 = performance.now();
+  for (let i = 0; i < tg; i++) {
+    c.accept(next);
+    if (ends.includes(next)) c = constraint();
+    step[0] = next;
+    ctx.evaluate(step, { logits: "last", onLogits: pick });
+  }
+  return performance.now() - t0;
 }
 
 /** BOS (when the vocabulary has one), then ids from FIRST_ID on in turn, skipping control pieces. */

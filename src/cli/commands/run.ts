@@ -1,11 +1,20 @@
-import { readFile } from "node:fs/promises";
 import { GemmaModel } from "../../api/model.js";
 import { chatFormat } from "../../engine/chat-template.js";
 import { fimPromptIds, fimStopTokens, fimTokens } from "../../engine/fim.js";
 import { GemmaError } from "../../util/errors.js";
 import { boolArg, intArg, stringArg } from "../args.js";
 import type { Command } from "../command.js";
-import { FIM_OPTIONS, GENERATION_OPTIONS, fimFromArgs, generationFromArgs, statsLine, streamTo, templateArg } from "../generation-flags.js";
+import {
+  FIM_OPTIONS,
+  GENERATION_OPTIONS,
+  fimFromArgs,
+  generationFromArgs,
+  readGrammarFile,
+  readJsonFile,
+  statsLine,
+  streamTo,
+  templateArg,
+} from "../generation-flags.js";
 import { CONTEXT_OPTIONS, MODEL_OPTIONS, contextSize, loadModelFromArgs, openModelHeader, swaFull } from "../model-options.js";
 import { SAMPLING_OPTIONS, SAMPLING_USAGE } from "../sampling-options.js";
 import { readAll } from "../stdin.js";
@@ -14,14 +23,15 @@ import { readAll } from "../stdin.js";
  * `gemma run`: streams only the generated text to stdout, statistics to stderr. Instruction-tuned models (or any
  * model given --system) get the chat format with the prompt as plain-text content; base models complete the
  * prompt as plain text. --raw sends the prompt as is, parsing special-token strings, so a hand-written template
- * works. --json-schema FILE constrains the output to JSON valid against that schema. --fim-prefix/--fim-suffix
- * ask a CodeGemma model for the code between them (engine/fim.ts), ending at <|file_separator|>.
+ * works. --json-schema FILE constrains the output to JSON valid against that schema; --grammar FILE to the language
+ * of that GBNF grammar (root rule `root`). --fim-prefix/--fim-suffix ask a CodeGemma model for the code between
+ * them (engine/fim.ts), ending at <|file_separator|>.
  */
 export const runCommand: Command = {
   name: "run",
   summary: "generate text from a prompt (-p, or stdin)",
   usage:
-    "gemma run [-m MODEL] [-p PROMPT] [-n N] [--system TEXT] [--stop STR]... [--json-schema FILE] [--template builtin|model] " +
+    "gemma run [-m MODEL] [-p PROMPT] [-n N] [--system TEXT] [--stop STR]... [--json-schema FILE | --grammar FILE] [--template builtin|model] " +
     `[--raw] [--fim-prefix TEXT --fim-suffix TEXT] [-c N] [--context-shift] ${SAMPLING_USAGE}`,
   options: {
     ...MODEL_OPTIONS,
@@ -32,6 +42,7 @@ export const runCommand: Command = {
     prompt: { type: "string", short: "p" },
     raw: { type: "boolean" },
     "json-schema": { type: "string" },
+    grammar: { type: "string" },
   },
   async run(values, _positionals, io) {
     const gen = generationFromArgs(values, 256);
@@ -40,7 +51,10 @@ export const runCommand: Command = {
     const template = templateArg(values);
     if (raw && system !== undefined) throw new GemmaError("CLI_BAD_ARGS", "--system needs the chat format; it cannot be combined with --raw");
     const schemaPath = stringArg(values, "json-schema");
-    const jsonSchema = schemaPath === undefined ? undefined : await readJson(schemaPath);
+    const grammarPath = stringArg(values, "grammar");
+    if (schemaPath !== undefined && grammarPath !== undefined) throw new GemmaError("CLI_BAD_ARGS", "give either --json-schema or --grammar, not both");
+    const jsonSchema = schemaPath === undefined ? undefined : await readJsonFile(schemaPath);
+    const grammar = grammarPath === undefined ? undefined : await readGrammarFile(grammarPath);
     const fim = fimFromArgs(values);
     if (fim !== undefined && (raw || system !== undefined || stringArg(values, "prompt") !== undefined)) {
       throw new GemmaError("CLI_BAD_ARGS", "--fim-prefix/--fim-suffix build the whole prompt; they cannot be combined with -p, --raw or --system");
@@ -72,23 +86,9 @@ export const runCommand: Command = {
       throw new GemmaError("CONTEXT_OVERFLOW", `the prompt has ${prompt.length} tokens; the context holds ${ctxSize} (raise -c)`);
     }
     const model = new GemmaModel(loaded, { contextSize: ctxSize, swaFull: swaFull(values), threads: intArg(values, "threads", 1, 1024) });
-    const r = await streamTo(io, model.generate(prompt, { ...gen, jsonSchema, stopTokens: fimStops, signal: io.signal }));
+    const r = await streamTo(io, model.generate(prompt, { ...gen, jsonSchema, grammar, stopTokens: fimStops, signal: io.signal }));
     io.stdout.write("\n");
     io.stderr.write("\n" + statsLine(r));
     return 0;
   },
 };
-
-async function readJson(path: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (e) {
-    throw new GemmaError("FILE_NOT_FOUND", `${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`, { cause: e });
-  }
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new GemmaError("CLI_BAD_INPUT", `${path}: not JSON (${(e as Error).message})`, { cause: e });
-  }
-}
