@@ -118,7 +118,7 @@ export class Context {
     const D = this.model.config.dModel;
     for (let start = 0; start < n; start += this.batchSize) {
       const end = Math.min(n, start + this.batchSize);
-      const batch = sliceOf(tokens, start, end);
+      const batch = Array.prototype.slice.call(tokens, start, end) as number[];
       let nOut = 0;
       for (let i = start; i < end; i++) {
         if (wanted(i)) this.rowsBuf[nOut++] = i - start;
@@ -141,8 +141,4 @@ export class Context {
       }
     }
   }
-}
-
-function sliceOf(a: ArrayLike<number>, start: number, end: number): ArrayLike<number> {
-  return Array.isArray(a) || ArrayBuffer.isView(a) ? (a as number[]).slice(start, end) : Array.from(a).slice(start, end);
 }

@@ -24,11 +24,11 @@ export function createWasmMatmulKernels(arena: Arena, wasm: WasmKernels, maxActi
         const actBytes = activationRowBytes(w.type, w.cols);
         act = scratch;
         for (let t = 0; t < nTok; t++) {
-          const xt = (x + t * w.cols) << 2;
+          const xt = x + t * w.cols;
           if (actType === GgmlType.F16 || actType === GgmlType.BF16) {
-            quantizeActivationRow(actType, arena.heapF32, x + t * w.cols, w.cols, arena.heapU8, scratch + t * actBytes);
+            quantizeActivationRow(actType, arena.heapF32, xt, w.cols, arena.heapU8, scratch + t * actBytes);
           } else {
-            wasm.quantizeActivations(actType, xt, w.cols, scratch + t * actBytes);
+            wasm.quantizeActivations(actType, xt << 2, w.cols, scratch + t * actBytes);
           }
         }
       }
