@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { Ajv2020 } from "ajv/dist/2020.js";
 import { jsonSchemaConstraint } from "../../../src/engine/grammar/index.js";
 import { loadModel } from "../../../src/platform/node/load-model.js";
+import { ajv } from "./ajv-validate.js";
 import { gemmaVocab } from "./gemma-vocab.js";
 import { randomDocument, rng } from "./helpers.js";
 import { SCHEMA_CASES } from "./schemas.js";
@@ -154,7 +154,6 @@ const SCHEMAS = [...SCHEMA_CASES.map((c) => ({ name: c.name, schema: c.schema, o
 const DOCUMENTS = 4;
 const MAX_STEPS = 400;
 
-const ajv = new Ajv2020({ strict: false });
 const vocab = gemmaVocab();
 const scratch = new Float32Array(vocab.size);
 

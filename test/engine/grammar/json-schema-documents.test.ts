@@ -4,7 +4,7 @@ import { jsonSchemaConstraint, type TokenConstraint } from "../../../src/engine/
 import { GEMMA_EOS, gemmaVocab } from "./gemma-vocab.js";
 import { GreedyTokenizer } from "./helpers.js";
 import { SCHEMA_CASES } from "./schemas.js";
-import { validate } from "./validator.js";
+import { validate } from "./ajv-validate.js";
 
 const vocab = gemmaVocab();
 const tok = new GreedyTokenizer(vocab);

@@ -4,7 +4,7 @@ import { jsonSchemaConstraint } from "../../../src/engine/grammar/index.js";
 import { gemmaVocab } from "./gemma-vocab.js";
 import { randomDocument, rng } from "./helpers.js";
 import { SCHEMA_CASES } from "./schemas.js";
-import { validate } from "./validator.js";
+import { validate } from "./ajv-validate.js";
 
 const vocab = gemmaVocab();
 const scratch = new Float32Array(vocab.size);
@@ -12,7 +12,7 @@ const DOCUMENTS = 6;
 const MAX_STEPS = 400;
 
 // Random walks over the real Gemma 3 vocabulary: whatever tokens the constraint lets through, a document
-// that ends with an end token must parse and pass the independent validator.
+// that ends with an end token must parse and pass ajv.
 for (const [i, sc] of SCHEMA_CASES.entries()) {
   test(`${sc.name}: random documents drawn from allowed tokens are valid`, () => {
     const next = rng(1000 + i);

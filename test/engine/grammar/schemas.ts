@@ -1,7 +1,7 @@
 /**
  * The schemas the constraint tests run, with hand-written documents: `valid` ones must be accepted token by
  * token and end complete. Each `invalid` entry is [prefix, rest] where prefix + rest is a document that is
- * not valid (checked with JSON.parse and the test validator): the prefix must be accepted and the first byte
+ * not valid (checked with JSON.parse and ajv): the prefix must be accepted and the first byte
  * of `rest` refused (rest "" = the end token is refused). `restricted` entries are valid documents outside the
  * forms generation is limited to (docs/structured-output.md), refused the same way. Every keyword the
  * constraint supports appears at least once.
