@@ -49,5 +49,7 @@ export { promptIds, type PromptPart } from "../engine/prompt-parts.js";
 export { StopStringMatcher } from "../engine/stop-strings.js";
 export type { TokenLogprobs, TokenProbability } from "../engine/logprobs.js";
 export { perplexity, type PerplexityResult } from "../engine/perplexity.js";
+export { classify, shieldPromptIds, type ShieldInput, type ShieldResult, type ShieldTemplate } from "../engine/classify.js";
+export { fimPromptIds, fimStopTokens, fimTokens, type FimTokens } from "../engine/fim.js";
 export { DEFAULT_SAMPLING, Sampler, checkSampling, type SamplingOptions } from "../engine/sample.js";
 export type { TokenConstraint } from "../engine/grammar/index.js";

@@ -1,8 +1,10 @@
 import { ChatSession, type ChatSessionOptions } from "../engine/chat-session.js";
+import { classify, type ShieldInput, type ShieldResult } from "../engine/classify.js";
 import { chatFormat, type ChatTemplateChoice } from "../engine/chat-template.js";
 import { Context } from "../engine/context.js";
 import { dropOldestHalf, generate, type GenerateResult } from "../engine/generate.js";
 import { type GenerationOptions, resolveGeneration } from "../engine/generation-options.js";
+import { fimPromptIds, fimStopTokens, fimTokens } from "../engine/fim.js";
 import { GenerationStream } from "../engine/generation-stream.js";
 import type { ChatMessage } from "../engine/prompt.js";
 import { TokenSequence } from "../engine/sequence.js";
@@ -117,6 +119,32 @@ export class GemmaModel {
     const gen = resolveGeneration(this.model, seq.ctx.contextSize, opts);
     const shift = opts.contextOverflow === "shift" ? dropOldestHalf(ids[0] === tok.bos ? 1 : 0) : undefined;
     return new GenerationStream((signal) => generate(seq, ids, { ...gen, signal, shift }), opts.signal);
+  }
+
+  /**
+   * CodeGemma fill-in-the-middle: the code between `prefix` and `suffix`. The marker ids come from the GGUF
+   * `tokenizer.ggml.fim_*` keys where present, else from the vocabulary; the infill ends at `<|file_separator|>`,
+   * EOS or another FIM marker (none of them in the text). A model without FIM markers is a TOKENIZER_BAD_VOCAB error.
+   */
+  infill(prefix: string, suffix: string, opts: GenerationOptions = {}): GenerationStream<GenerateResult> {
+    const tok = this.model.tokenizer;
+    const markers = fimTokens(tok, this.model.info.metadata);
+    const stopTokens = [...fimStopTokens(tok, markers), ...(opts.stopTokens ?? [])];
+    return this.generate(fimPromptIds(tok, markers, prefix, suffix), { ...opts, stopTokens });
+  }
+
+  /**
+   * ShieldGemma scoring: the probability that `input.prompt` (or, with `input.response`, the response to it)
+   * violates `input.policy`, from the Yes/No logits after the model card's prompt (engine/classify.ts).
+   */
+  classify(input: ShieldInput): ShieldResult {
+    const seq = this.sequence;
+    const release = seq.acquire("classify");
+    try {
+      return classify(seq, input);
+    } finally {
+      release();
+    }
   }
 
   /** A new conversation (see ChatSession). */

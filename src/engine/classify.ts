@@ -1,6 +1,6 @@
 import type { Tokenizer } from "../tokenizer/index.js";
 import { GemmaError } from "../util/errors.js";
-import type { Context } from "./context.js";
+import type { TokenSequence } from "./sequence.js";
 import { type PromptPart, promptIds } from "./prompt-parts.js";
 
 /** What ShieldGemma judges: a user prompt alone, or a prompt and a chatbot's response to it. */
@@ -75,21 +75,18 @@ export function yesNoIds(tok: Tokenizer): { readonly yes: number; readonly no: n
 /**
  * ShieldGemma's scoring mode: one forward pass over the prompt, then the two-way softmax of the Yes and No
  * logits at the last position. The logits are the model's own, Gemma 2's final soft-cap included (it changes the
- * probability). The context is cleared first; reuse one context for many judgements (contexts are planned in the
- * model's arena, which never frees), sized with shieldPromptIds(...).length.
+ * probability). The sequence keeps what it shares with the previous judgement (the template's opening, the same
+ * prompt under another policy) and evaluates the rest; its context must hold shieldPromptIds(...).length tokens.
  */
-export function classify(context: Context, input: ShieldInput): ShieldResult {
-  const tok = context.model.tokenizer;
+export function classify(seq: TokenSequence, input: ShieldInput): ShieldResult {
+  const tok = seq.ctx.model.tokenizer;
   const { yes, no } = yesNoIds(tok);
   const ids = shieldPromptIds(tok, input);
-  context.clear();
   let yesLogit = NaN;
   let noLogit = NaN;
-  context.evaluate(ids, {
-    onLogits(_i, logits) {
-      yesLogit = logits[yes]!;
-      noLogit = logits[no]!;
-    },
+  seq.prefill(ids, (logits) => {
+    yesLogit = logits[yes]!;
+    noLogit = logits[no]!;
   });
   const m = Math.max(yesLogit, noLogit);
   const ey = Math.exp(yesLogit - m);

@@ -55,6 +55,7 @@ export function planGgufModel(file: GgufFile): GgufModelPlan {
       bytesByType,
       chatTemplate,
       instructionTuned: chatTemplate !== undefined || /(^|[-_ ])it($|[-_ ])/i.test(label),
+      metadata: file.metadata,
     },
   };
 }

@@ -1,3 +1,4 @@
+import type { GgufMetadata } from "../formats/gguf/index.js";
 import type { Arena } from "../kernels/arena.js";
 import type { WasmKernels } from "../kernels/wasm/index.js";
 import type { Tokenizer } from "../tokenizer/index.js";
@@ -27,6 +28,8 @@ export interface ModelInfo {
   readonly chatTemplate: string | undefined;
   /** Instruction-tuned (has a chat template or an "-it" name), as far as the file tells. */
   readonly instructionTuned: boolean;
+  /** The GGUF key/value metadata (absent for Hugging Face folders): keys some features read, such as the FIM ids. */
+  readonly metadata?: GgufMetadata | undefined;
 }
 
 /**

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { classify, shieldPromptIds, yesNoIds } from "../../src/engine/classify.js";
 import { Context } from "../../src/engine/context.js";
+import { TokenSequence } from "../../src/engine/sequence.js";
 import { ggufArray, ggufValue } from "../../src/formats/gguf/index.js";
 import { openGgufPath, writeGgufPath } from "../../src/platform/node/gguf-files.js";
 import { loadModel } from "../../src/platform/node/load-model.js";
@@ -47,18 +48,21 @@ async function tinyWithPieces(renames: Record<string, string>): Promise<string> 
 }
 
 test("ShieldGemma prompt ids and P(violation) match sentencepiece + transformers on the tiny Gemma 2", async () => {
-  const model = await loadModel(await tinyWithPieces(golden.renamed_pieces), { threads: 1 });
+  const longest = Math.max(...golden.cases.map((c) => c.ids.length));
+  const model = await loadModel(await tinyWithPieces(golden.renamed_pieces), { threads: 1, contextSize: longest });
   const tok = model.tokenizer;
   assert.deepEqual(yesNoIds(tok), { yes: golden.yes_id, no: golden.no_id });
-  // One context for both cases: classify clears it, so the second judgement must not see the first.
-  const ctx = new Context(model.model, { contextSize: Math.max(...golden.cases.map((c) => c.ids.length)) });
+  // One sequence for both cases: the second judgement reuses only the prefix it shares with the first.
+  const seq = new TokenSequence(new Context(model.model, { contextSize: longest }));
   for (const c of golden.cases) {
     const input = { policy: c.policy, prompt: c.prompt, response: c.response };
     assert.deepEqual(shieldPromptIds(tok, input), c.ids, `prompt ids (${c.response === undefined ? "prompt-only" : "prompt-response"})`);
-    const r = classify(ctx, input);
+    const r = classify(seq, input);
     assert.equal(r.template, c.response === undefined ? "model-card prompt-only" : "model-card prompt-response");
     assert.ok(Math.abs(r.violationProbability - c.violation_probability) < 1e-4, `P ${r.violationProbability} vs ${c.violation_probability}`);
     assert.ok(Math.abs(r.yesLogit - c.yes_logit) < 1e-3 && Math.abs(r.noLogit - c.no_logit) < 1e-3, "Yes/No logits");
+    const api = model.classify(input);
+    assert.ok(Math.abs(api.violationProbability - c.violation_probability) < 1e-4, `API: P ${api.violationProbability} vs ${c.violation_probability}`);
   }
 });
 
@@ -76,7 +80,7 @@ test("ShieldGemma user text is never parsed for turn markers", async () => {
 test("a vocabulary without Yes/No pieces is a TOKENIZER_BAD_VOCAB error", async () => {
   const model = await loadModel(TINY_GEMMA2, { threads: 1 });
   assert.throws(
-    () => classify(new Context(model.model, { contextSize: 8 }), { policy: "p", prompt: "q" }),
+    () => model.classify({ policy: "p", prompt: "q" }),
     (e: unknown) => e instanceof GemmaError && e.code === "TOKENIZER_BAD_VOCAB" && /"Yes" and "No"/.test(e.message),
   );
 });

@@ -70,6 +70,13 @@ test("an infill stops at the file separator", async () => {
   const r = await model.generate(ids, { maxTokens: 8, temperature: 0, stopTokens: stops, logitBias: { [SEP]: 100 } }).finished();
   assert.equal(r.finishReason, "stop");
   assert.deepEqual(r.tokens, []);
+  // The API's infill finds the markers through the same keys (the tiny vocabulary has no FIM pieces) and stops alike.
+  const api = await model.infill("a", "b", { maxTokens: 8, temperature: 0, logitBias: { [SEP]: 100 } }).finished();
+  assert.equal(api.finishReason, "stop");
+  assert.deepEqual(api.tokens, []);
+  const free = await model.infill("a", "b", { maxTokens: 4, temperature: 0 }).finished();
+  const direct = await model.generate(ids, { maxTokens: 4, temperature: 0, stopTokens: stops }).finished();
+  assert.deepEqual(free.tokens, direct.tokens, "infill continues the same prompt ids");
 });
 
 test("without FIM keys the markers are found by their pieces, and text spelling control markers stays text", async () => {

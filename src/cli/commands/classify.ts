@@ -1,5 +1,6 @@
 import { classify, shieldPromptIds } from "../../engine/classify.js";
 import { Context } from "../../engine/context.js";
+import { TokenSequence } from "../../engine/sequence.js";
 import { GemmaError } from "../../util/errors.js";
 import { boolArg, requiredString, stringArg } from "../args.js";
 import type { Command } from "../command.js";
@@ -26,7 +27,7 @@ export const classifyCommand: Command = {
     if (policy.trim() === "") throw new GemmaError("CLI_BAD_ARGS", "--policy is empty");
     const model = await loadModelFromArgs(values, io);
     const input = { policy, prompt, response: stringArg(values, "response") };
-    const r = classify(new Context(model, { contextSize: shieldPromptIds(model.tokenizer, input).length }), input);
+    const r = classify(new TokenSequence(new Context(model, { contextSize: shieldPromptIds(model.tokenizer, input).length })), input);
     if (boolArg(values, "json")) {
       io.stdout.write(
         JSON.stringify({ violation_probability: r.violationProbability, yes_logit: r.yesLogit, no_logit: r.noLogit, template: r.template }) + "\n",
