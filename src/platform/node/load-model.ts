@@ -17,8 +17,8 @@ export interface NodeLoadOptions extends ModelOptions {
 export const LOADING_WEIGHTS = "loading weights";
 
 /**
- * Loads a model by catalog name (`gemma3-270m`, the default), `hf:owner/repo[:quant]`, `ollama:name`, or a path to
- * a GGUF file or a Hugging Face folder, fetching it into the cache first if needed. The kernels run on `threads`
+ * Loads a model by catalog name (`gemma3-270m`, the default), `hf:owner/repo[:quant]`, `ollama:name`, the http(s)
+ * URL of a GGUF file, or a path to a GGUF file or a Hugging Face folder, fetching it into the cache first if needed. The kernels run on `threads`
  * threads (default: every core; worker threads over shared WebAssembly memory).
  */
 export async function loadModel(nameOrPath?: string, opts: NodeLoadOptions = {}): Promise<GemmaModel> {

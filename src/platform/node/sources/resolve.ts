@@ -6,6 +6,7 @@ import { resolveHfModel } from "./hf-source.js";
 import { resolveLocalPath } from "./local.js";
 import { resolveOllamaModel } from "./ollama.js";
 import type { ResolvedModel } from "./resolved-model.js";
+import { isModelUrl, resolveUrlModel } from "./url-source.js";
 
 export type { ResolveOptions } from "./context.js";
 export { gemmaHome } from "./home.js";
@@ -28,13 +29,14 @@ function looksLikePath(name: string): boolean {
  * upper-cased), catalog names as they are.
  */
 export function cacheName(name: string): string {
-  return name.startsWith(HF_PREFIX) ? parseHfName(name).key : name;
+  if (name.startsWith(HF_PREFIX)) return parseHfName(name).key;
+  return isModelUrl(name) && URL.canParse(name) ? new URL(name).href : name;
 }
 
 /**
  * Finds the files of a model named by `-m`: a local GGUF file, split GGUF or Hugging Face folder;
- * a catalog name (`gemma3-270m`); `hf:owner/repo[:QUANT|:file]`; or `ollama:NAME[:TAG]`. Catalog
- * and hub models are downloaded into the cache on first use unless `allowDownload` is false.
+ * a catalog name (`gemma3-270m`); `hf:owner/repo[:QUANT|:file]`; `ollama:NAME[:TAG]`; or the http(s) URL
+ * of a GGUF file. Catalog, hub and URL models are downloaded into the cache on first use unless `allowDownload` is false.
  */
 export async function resolveModel(nameOrPath: string, opts: ResolveOptions = {}): Promise<ResolvedModel> {
   const name = nameOrPath.trim();
@@ -42,11 +44,12 @@ export async function resolveModel(nameOrPath: string, opts: ResolveOptions = {}
   const ctx = sourceContext(opts);
   if (name.startsWith(HF_PREFIX)) return resolveHfModel(name, ctx);
   if (name.startsWith(OLLAMA_PREFIX)) return resolveOllamaModel(name.slice(OLLAMA_PREFIX.length), ctx);
+  if (isModelUrl(name)) return resolveUrlModel(name, ctx);
   const entry = looksLikePath(name) ? undefined : ctx.catalog.find((e) => e.name === name);
   if (entry) return resolveCatalogModel(entry, ctx);
   const hint = looksLikePath(name)
     ? ""
     : ` and no catalog model has that name (catalog: ${ctx.catalog.map((e) => e.name).join(", ")}; ` +
-      `other models: hf:owner/repo[:QUANT] or ollama:NAME[:TAG])`;
+      `other models: hf:owner/repo[:QUANT], ollama:NAME[:TAG] or an http(s) URL of a .gguf)`;
   return resolveLocalPath(name, hint);
 }
