@@ -12,13 +12,18 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const entry = "kernels/assembly/index.ts";
 const outFile = join(root, "src/kernels/wasm/generated/kernels.ts");
 
-// simd128 only: relaxed-simd is behind a flag on Node 20, whose baseline compiler (Liftoff) also
-// miscompiles relaxed dot products. --noAssert and the stub runtime leave no data segments: the
+// simd128, and a relaxed-simd variant of each. --noAssert and the stub runtime leave no data segments: the
 // imported memory belongs to the caller's arena, so the module must not write anything into it on its own.
 const common = ["-O3", "--runtime", "stub", "--noAssert", "--enable", "simd", "--importMemory", "--noExportMemory"];
+const shared = ["--enable", "threads", "--sharedMemory", "--maximumMemory", "65536"];
+// The relaxed-SIMD variants differ only where kernels/assembly tests ASC_FEATURE_RELAXED_SIMD; the TypeScript side
+// uses them only after a start-up self-test against the simd128 ones (src/kernels/wasm/module.ts).
+const relaxed = ["--enable", "relaxed-simd"];
 const variants = [
   { name: "KERNELS_WASM_BASE64", flags: [] },
-  { name: "KERNELS_SHARED_WASM_BASE64", flags: ["--enable", "threads", "--sharedMemory", "--maximumMemory", "65536"] },
+  { name: "KERNELS_SHARED_WASM_BASE64", flags: shared },
+  { name: "KERNELS_RELAXED_WASM_BASE64", flags: relaxed },
+  { name: "KERNELS_RELAXED_SHARED_WASM_BASE64", flags: [...relaxed, ...shared] },
 ];
 
 /** Section ids of a wasm binary (after the 8-byte header). */

@@ -32,10 +32,16 @@ import { hsum4, iq4Levels, loadHalf, loadHalf4, nibbles, storeLanes } from "./si
  * w0..w3 widen elements 0-7, 8-15 (from group 0) and 16-23, 24-31 (from group 1) to i16; actBytes()
  * and actLevels() describe the activation block; combine() adds one block's scaled integer sums to the
  * f32 accumulators. Memory offsets inside a block are literal load offsets (folded into addressing).
+ * Types whose levels are a small unsigned field minus a bias (Q4_0: nibble - 8, Q5_0: 5 bits - 16) are
+ * biased(): raw0/raw1 give the unsigned fields, for the relaxed-SIMD dot (see relaxedDot).
  */
 
 @final @unmanaged export class Q8_0 {
   @inline bytes(): usize { return 34; }
+  @inline biased(): bool { return false; }
+  @inline bias(): i32 { return 0; }
+  @inline raw0(bp: usize): v128 { return i32x4.splat(0); }
+  @inline raw1(bp: usize): v128 { return i32x4.splat(0); }
   @inline actBytes(): usize { return 34; }
   @inline actLevels(): usize { return 2; }
   @inline hasMin(): bool { return false; }
@@ -62,6 +68,10 @@ import { hsum4, iq4Levels, loadHalf, loadHalf4, nibbles, storeLanes } from "./si
 
 @final @unmanaged export class Q4_0 extends Decoded {
   @inline bytes(): usize { return 18; }
+  @inline biased(): bool { return true; }
+  @inline bias(): i32 { return 8; }
+  @inline raw0(bp: usize): v128 { return nibbles(v128.load(bp, 2), false); }
+  @inline raw1(bp: usize): v128 { return nibbles(v128.load(bp, 2), true); }
   @inline actBytes(): usize { return 34; }
   @inline actLevels(): usize { return 2; }
   @inline hasMin(): bool { return false; }
@@ -78,8 +88,17 @@ import { hsum4, iq4Levels, loadHalf, loadHalf4, nibbles, storeLanes } from "./si
   return i8x16.add(nibbles(qs, half == 1), v128.andnot(i8x16.splat(-16), highBits(bits, half)));
 }
 
+// The Q5_0 level plus 16 (0..31): nibble | fifth bit << 4, as Q5_1's.
+@inline function q5Raw(qs: v128, bits: v128, half: i32): v128 {
+  return v128.or(nibbles(qs, half == 1), v128.and(highBits(bits, half), i8x16.splat(16)));
+}
+
 @final @unmanaged export class Q5_0 extends Decoded {
   @inline bytes(): usize { return 22; }
+  @inline biased(): bool { return true; }
+  @inline bias(): i32 { return 16; }
+  @inline raw0(bp: usize): v128 { return q5Raw(v128.load(bp, 6), v128.load32_splat(bp, 2), 0); }
+  @inline raw1(bp: usize): v128 { return q5Raw(v128.load(bp, 6), v128.load32_splat(bp, 2), 1); }
   @inline actBytes(): usize { return 34; }
   @inline actLevels(): usize { return 2; }
   @inline hasMin(): bool { return false; }
@@ -92,6 +111,10 @@ import { hsum4, iq4Levels, loadHalf, loadHalf4, nibbles, storeLanes } from "./si
 }
 
 @final @unmanaged export class IQ4_NL extends Decoded {
+  @inline biased(): bool { return false; }
+  @inline bias(): i32 { return 0; }
+  @inline raw0(bp: usize): v128 { return i32x4.splat(0); }
+  @inline raw1(bp: usize): v128 { return i32x4.splat(0); }
   @inline bytes(): usize { return 18; }
   @inline actBytes(): usize { return 34; }
   @inline actLevels(): usize { return 2; }
@@ -111,6 +134,10 @@ import { hsum4, iq4Levels, loadHalf, loadHalf4, nibbles, storeLanes } from "./si
 }
 
 @final @unmanaged export class Q4_1 extends Decoded {
+  @inline biased(): bool { return false; }
+  @inline bias(): i32 { return 0; }
+  @inline raw0(bp: usize): v128 { return i32x4.splat(0); }
+  @inline raw1(bp: usize): v128 { return i32x4.splat(0); }
   @inline bytes(): usize { return 20; }
   @inline actBytes(): usize { return 36; }
   @inline actLevels(): usize { return 4; }
@@ -128,6 +155,10 @@ import { hsum4, iq4Levels, loadHalf, loadHalf4, nibbles, storeLanes } from "./si
 }
 
 @final @unmanaged export class Q5_1 extends Decoded {
+  @inline biased(): bool { return false; }
+  @inline bias(): i32 { return 0; }
+  @inline raw0(bp: usize): v128 { return i32x4.splat(0); }
+  @inline raw1(bp: usize): v128 { return i32x4.splat(0); }
   @inline bytes(): usize { return 24; }
   @inline actBytes(): usize { return 36; }
   @inline actLevels(): usize { return 4; }
@@ -157,8 +188,26 @@ import { hsum4, iq4Levels, loadHalf, loadHalf4, nibbles, storeLanes } from "./si
 }
 
 /**
+ * The relaxed-SIMD twin of blockDot for biased() types, with the activation block's levels as two i8x16
+ * (x0: elements 0-15, x1: 16-31) and their sum times the bias, `biasSum`: Σ (u - bias)·x = Σ u·x - bias·Σ x,
+ * the unsigned fields u (< 32) being the 7-bit operand of i32x4.relaxed_dot_i8x16_i7x16_add_s. Every pair
+ * sum |x·u + x'·u'| is at most 2·127·31, so no implementation saturates it: the integer result is exact.
+ */
+@inline function relaxedDot<D>(bp: usize, x0: v128, x1: v128, biasSum: v128): v128 {
+  const d = changetype<D>(0);
+  const s = i32x4.relaxed_dot_i8x16_i7x16_add_s(x0, d.raw0(bp), i32x4.splat(0));
+  return i32x4.sub(i32x4.relaxed_dot_i8x16_i7x16_add_s(x1, d.raw1(bp), s), biasSum);
+}
+
+/** bias · Σ of the 32 i8 levels x0, x1, spread over four i32 lanes (their lane sum is what counts). */
+@inline function biasSum(x0: v128, x1: v128, bias: i32): v128 {
+  const s = i32x4.extadd_pairwise_i16x8_s(i16x8.add(i16x8.extadd_pairwise_i8x16_s(x0), i16x8.extadd_pairwise_i8x16_s(x1)));
+  return i32x4.mul(s, i32x4.splat(bias));
+}
+
+/**
  * Four weight rows (blocks at b0..b3) against the one activation row at `a` (nb blocks); stores lane i at
- * o_i for i < count.
+ * o_i for i < count. In the relaxed-SIMD build, biased() types take relaxedDot.
  */
 @inline function rowsTile<D>(
   b0: usize, b1: usize, b2: usize, b3: usize, a: usize, nb: usize, count: i32, o0: usize, o1: usize, o2: usize, o3: usize,
@@ -167,8 +216,15 @@ import { hsum4, iq4Levels, loadHalf, loadHalf4, nibbles, storeLanes } from "./si
   let acc = f32x4.splat(0);
   for (let ap = a, end = a + nb * d.actBytes(); ap < end; ap += d.actBytes()) {
     const q = ap + d.actLevels();
-    const x0 = v128.load8x8_s(q), x1 = v128.load8x8_s(q, 8), x2 = v128.load8x8_s(q, 16), x3 = v128.load8x8_s(q, 24);
-    const isum = hsum4(blockDot<D>(b0, x0, x1, x2, x3), blockDot<D>(b1, x0, x1, x2, x3), blockDot<D>(b2, x0, x1, x2, x3), blockDot<D>(b3, x0, x1, x2, x3));
+    let isum: v128;
+    if (ASC_FEATURE_RELAXED_SIMD && d.biased()) {
+      const x0 = v128.load(q), x1 = v128.load(q, 16);
+      const bs = biasSum(x0, x1, d.bias());
+      isum = hsum4(relaxedDot<D>(b0, x0, x1, bs), relaxedDot<D>(b1, x0, x1, bs), relaxedDot<D>(b2, x0, x1, bs), relaxedDot<D>(b3, x0, x1, bs));
+    } else {
+      const x0 = v128.load8x8_s(q), x1 = v128.load8x8_s(q, 8), x2 = v128.load8x8_s(q, 16), x3 = v128.load8x8_s(q, 24);
+      isum = hsum4(blockDot<D>(b0, x0, x1, x2, x3), blockDot<D>(b1, x0, x1, x2, x3), blockDot<D>(b2, x0, x1, x2, x3), blockDot<D>(b3, x0, x1, x2, x3));
+    }
     const dw = loadHalf4(b0, b1, b2, b3);
     const da = f32x4.splat(loadHalf(ap));
     let mw = dw, sa = da;

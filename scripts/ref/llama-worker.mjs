@@ -18,7 +18,9 @@
 //       llama.cpp's perplexity windows (tools/perplexity/perplexity.cpp: non-overlapping windows of nCtx
 //       tokens, the first token of each window replaced by BOS, predictions from nCtx/2 on scored);
 //       returns the negative log-likelihood of every scored token, window by window.
-// Context settings are fixed: no flash attention, F32 K and V cache, no GPU.
+// Context settings default to no flash attention, F32 K and V cache, no GPU; job.context may set kvType (a ggml type
+// name for both K and V, such as "F16" or "Q8_0"), flashAttention (llama.cpp needs it for a quantized V cache) and
+// swaFull. The result's kvLog holds llama.cpp's own KV cache size lines ("llama_kv_cache: size = ... MiB ...").
 import {readFileSync, writeFileSync} from "node:fs";
 import {getLlama, GgmlType, LlamaLogLevel} from "node-llama-cpp";
 
@@ -29,7 +31,14 @@ if (jobPath === undefined || resultPath === undefined) {
 }
 const job = JSON.parse(readFileSync(jobPath, "utf8"));
 
-const llama = await getLlama({gpu: false, build: "never", skipDownload: true, logLevel: LlamaLogLevel.error});
+const kvLog = [];
+const llama = await getLlama({
+    gpu: false, build: "never", skipDownload: true, logLevel: LlamaLogLevel.info,
+    logger(level, message) {
+        if (/llama_kv_cache.*size =/.test(message)) kvLog.push(message.trim());
+        else if (level === LlamaLogLevel.error || level === LlamaLogLevel.fatal) console.error(message);
+    },
+});
 const model = await llama.loadModel({modelPath: job.model, gpuLayers: 0});
 // The context (and its KV cache) is created only when a task evaluates tokens; tokenize-only jobs skip it.
 let context;
@@ -40,9 +49,10 @@ async function cleanSequence() {
             contextSize: job.context.contextSize,
             batchSize: job.context.batchSize,
             threads: job.context.threads,
-            flashAttention: false,
-            experimentalKvCacheKeyType: "F32",
-            experimentalKvCacheValueType: "F32",
+            flashAttention: job.context.flashAttention ?? false,
+            experimentalKvCacheKeyType: job.context.kvType ?? "F32",
+            experimentalKvCacheValueType: job.context.kvType ?? "F32",
+            swaFullCache: job.context.swaFull ?? false,
         });
         sequence = context.getSequence();
     }
@@ -168,6 +178,7 @@ writeFileSync(resultPath, JSON.stringify({
         kvCacheValueType: GgmlType[context.kvCacheValueType],
     },
     bos: model.tokens.bos,
+    kvLog,
     results,
 }));
 await context?.dispose();

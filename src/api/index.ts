@@ -13,7 +13,7 @@ export { openGguf, readGguf, type GgufFile } from "../formats/gguf/index.js";
 export type { Tokenizer, StreamDecoder } from "../tokenizer/index.js";
 export { loadGgufModel, planGgufModel, type LoadProgress } from "../model/load-gguf.js";
 export type { Model, ModelInfo } from "../model/model.js";
-export type { ModelConfig, LayerConfig } from "../model/config.js";
+export type { ModelConfig, LayerConfig, Pooling } from "../model/config.js";
 export {
   checkModelOptions,
   GemmaModel,
@@ -26,6 +26,9 @@ export {
 } from "./model.js";
 export { Context, type ContextOptions, type EvaluateOptions } from "../engine/context.js";
 export { TokenSequence, type PrefillStats } from "../engine/sequence.js";
+export { MultiContext, type MultiContextOptions } from "../engine/multi-context.js";
+export { BatchScheduler, type BatchStats } from "../engine/batch-scheduler.js";
+export { BatchedModel } from "./batched-model.js";
 export {
   dropOldestHalf,
   generate,
@@ -51,5 +54,6 @@ export type { TokenLogprobs, TokenProbability } from "../engine/logprobs.js";
 export { perplexity, type PerplexityResult } from "../engine/perplexity.js";
 export { classify, shieldPromptIds, type ShieldInput, type ShieldResult, type ShieldTemplate } from "../engine/classify.js";
 export { fimPromptIds, fimStopTokens, fimTokens, type FimTokens } from "../engine/fim.js";
+export { Embedder, embeddingIds, type EmbedderOptions, type EmbedOptions } from "../engine/embed.js";
 export { DEFAULT_SAMPLING, Sampler, checkSampling, type SamplingOptions } from "../engine/sample.js";
 export type { TokenConstraint } from "../engine/grammar/index.js";

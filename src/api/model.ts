@@ -2,6 +2,8 @@ import { ChatSession, type ChatSessionOptions } from "../engine/chat-session.js"
 import { classify, type ShieldInput, type ShieldResult } from "../engine/classify.js";
 import { chatFormat, type ChatTemplateChoice } from "../engine/chat-template.js";
 import { Context } from "../engine/context.js";
+import { assertEmbeddingModel, Embedder, embeddingIds, type EmbedOptions } from "../engine/embed.js";
+import { isKvType, kvSlotBytes, type KvType } from "../engine/kv-cache.js";
 import { dropOldestHalf, generate, type GenerateResult } from "../engine/generate.js";
 import { type GenerationOptions, resolveGeneration } from "../engine/generation-options.js";
 import { fimPromptIds, fimStopTokens, fimTokens } from "../engine/fim.js";
@@ -15,8 +17,7 @@ import type { Model, ModelInfo } from "../model/model.js";
 import type { Tokenizer } from "../tokenizer/index.js";
 import { GemmaError } from "../util/errors.js";
 
-/** Element type of the KV cache. */
-export type KvType = "f32" | "f16" | "q8_0";
+export type { KvType } from "../engine/kv-cache.js";
 
 /** How a model is run; fixed when it is loaded. */
 export interface ModelOptions {
@@ -34,7 +35,10 @@ export interface ModelOptions {
    * core); loadModelFromGguf accepts and checks it, but runs the kernels on the calling thread.
    */
   readonly threads?: number;
-  /** KV cache element type: only "f32" exists today; "f16" and "q8_0" are an UNSUPPORTED_TENSOR_TYPE error. */
+  /**
+   * KV cache element type (default "f32"): "f16" halves its memory, "q8_0" quarters it (blocks of 32 with an f16
+   * scale, as llama.cpp's --cache-type-k/v q8_0; models whose head size is a multiple of 32).
+   */
   readonly kvType?: KvType;
 }
 
@@ -55,9 +59,8 @@ export function checkModelOptions(o: ModelOptions): void {
   if (o.threads !== undefined && !(Number.isInteger(o.threads) && o.threads >= 1)) {
     throw new GemmaError("BAD_PROMPT", `threads must be an integer >= 1, got ${o.threads}`);
   }
-  const kv = o.kvType ?? "f32";
-  if (kv !== "f32") {
-    throw new GemmaError("UNSUPPORTED_TENSOR_TYPE", `KV cache type ${kv} is not supported yet; the cache is f32`);
+  if (o.kvType !== undefined && !isKvType(o.kvType)) {
+    throw new GemmaError("UNSUPPORTED_TENSOR_TYPE", `KV cache type ${String(o.kvType)} is not one of f32, f16, q8_0`);
   }
 }
 
@@ -71,9 +74,12 @@ export class GemmaModel {
   readonly model: Model;
   readonly options: ModelOptions;
   private seq: TokenSequence | undefined;
+  private embedder: Embedder | undefined;
 
   constructor(model: Model, options: ModelOptions = {}) {
     checkModelOptions(options);
+    // A q8_0 cache the model's head size cannot hold fails here, not at the first prompt.
+    if (options.kvType !== undefined) kvSlotBytes(model.config, options.kvType);
     this.model = model;
     this.options = options;
   }
@@ -93,7 +99,12 @@ export class GemmaModel {
   /** The shared context and the ids in its cache. */
   get sequence(): TokenSequence {
     this.seq ??= new TokenSequence(
-      new Context(this.model, { contextSize: this.options.contextSize, batchSize: this.options.batchSize, swaFull: this.options.swaFull }),
+      new Context(this.model, {
+        contextSize: this.options.contextSize,
+        batchSize: this.options.batchSize,
+        swaFull: this.options.swaFull,
+        kvType: this.options.kvType,
+      }),
     );
     return this.seq;
   }
@@ -145,6 +156,42 @@ export class GemmaModel {
     } finally {
       release();
     }
+  }
+
+  /** Whether embed() works: the model pools its token vectors (EmbeddingGemma; GGUF `<arch>.pooling_type`). */
+  get isEmbeddingModel(): boolean {
+    return this.model.config.pooling !== "none";
+  }
+
+  /**
+   * The ids embed() runs for a text: BOS when the tokenizer adds one, EOS when the file says
+   * (`tokenizer.ggml.add_eos_token`), as llama.cpp tokenizes embedding inputs. Special-token strings stay text.
+   */
+  embeddingTokens(text: string): number[] {
+    const addEos = this.model.info.metadata?.optionalBool("tokenizer.ggml.add_eos_token") ?? false;
+    return embeddingIds(this.model.tokenizer, text, addEos);
+  }
+
+  /**
+   * Text embeddings from an embedding model (EmbeddingGemma): a text (tokenized by embeddingTokens) or token ids
+   * (used as they are) give one vector, an array of them one vector each. Pooled over the input, projected by the
+   * model's dense layers and, unless `normalize: false`, of unit length (engine/embed.ts). Any other model is a
+   * MODEL_UNSUPPORTED_ARCH error; an input longer than the context (contextSize) a CONTEXT_OVERFLOW one.
+   */
+  embed(input: string | readonly number[], opts?: EmbedOptions): Float32Array;
+  embed(inputs: readonly (string | readonly number[])[], opts?: EmbedOptions): Float32Array[];
+  embed(input: string | readonly number[] | readonly (string | readonly number[])[], opts: EmbedOptions = {}): Float32Array | Float32Array[] {
+    assertEmbeddingModel(this.model);
+    this.embedder ??= new Embedder(this.model, { contextSize: this.options.contextSize });
+    const one = (x: string | readonly number[]): Float32Array =>
+      this.embedder!.embed(typeof x === "string" ? this.embeddingTokens(x) : x, opts);
+    if (typeof input === "string") return one(input);
+    if (input.length === 0) throw new GemmaError("BAD_PROMPT", "nothing to embed: the input is an empty array");
+    if (input.every((x) => typeof x === "number")) return one(input as readonly number[]);
+    if (input.some((x) => typeof x === "number")) {
+      throw new GemmaError("BAD_PROMPT", "embed() takes token ids or a list of inputs, not a mix of ids and texts");
+    }
+    return (input as readonly (string | readonly number[])[]).map(one);
   }
 
   /** A new conversation (see ChatSession). */

@@ -1,4 +1,6 @@
+import { isKvType, type KvType } from "../engine/kv-cache.js";
 import type { Model } from "../model/model.js";
+import { GemmaError } from "../util/errors.js";
 import { weightProgress } from "../platform/node/load-model.js";
 import { describeModel, loadModel, openModelFile } from "../platform/node/model-file.js";
 import { boolArg, intArg, stringArg } from "./args.js";
@@ -14,6 +16,7 @@ export const MODEL_OPTIONS: OptionSpec = {
 export const CONTEXT_OPTIONS: OptionSpec = {
   ctx: { type: "string", short: "c" },
   "swa-full": { type: "boolean" },
+  "kv-type": { type: "string" },
 };
 
 export function modelName(values: ParsedValues): string | undefined {
@@ -26,6 +29,13 @@ export function contextSize(values: ParsedValues, fallback: number): number {
 
 export function swaFull(values: ParsedValues): boolean {
   return boolArg(values, "swa-full");
+}
+
+/** --kv-type f32|f16|q8_0 (default f32). */
+export function kvType(values: ParsedValues): KvType {
+  const v = stringArg(values, "kv-type") ?? "f32";
+  if (!isKvType(v)) throw new GemmaError("CLI_BAD_ARGS", `--kv-type must be f32, f16 or q8_0, got "${v}"`);
+  return v;
 }
 
 /** The model named by -m from its headers alone (no weights read), GGUF or Hugging Face folder. */

@@ -13,14 +13,15 @@ export interface Activations {
   readonly att: number; // [maxBatch, nHeads, headDim]
   readonly gate: number; // [maxBatch, dFfn]
   readonly up: number; // [maxBatch, dFfn]
-  readonly logits: number; // [maxBatch, vocab]
+  readonly logits: number; // [logitRows, vocab]
   readonly scores: Float32Array; // [contextSize] attention weights of one query head
   readonly ropeCos: Float32Array; // [headDim / 2]
   readonly ropeSin: Float32Array; // [headDim / 2]
 }
 
-export function allocActivations(arena: Arena, c: ModelConfig, maxBatch: number, contextSize: number): Activations {
-  const f = (n: number) => arena.alloc(n * 4) >> 2;
+/** `logitRows`: the most rows of logits one step returns (0 for a context that only reads hidden states). */
+export function allocActivations(arena: Arena, c: ModelConfig, maxBatch: number, contextSize: number, logitRows: number): Activations {
+  const f = (n: number) => arena.alloc(n * 4) >>> 2;
   return {
     maxBatch,
     x: f(maxBatch * c.dModel),
@@ -32,7 +33,7 @@ export function allocActivations(arena: Arena, c: ModelConfig, maxBatch: number,
     att: f(maxBatch * c.nHeads * c.headDim),
     gate: f(maxBatch * c.dFfn),
     up: f(maxBatch * c.dFfn),
-    logits: f(maxBatch * c.vocabSize),
+    logits: f(logitRows * c.vocabSize),
     scores: new Float32Array(contextSize),
     ropeCos: new Float32Array(c.headDim / 2),
     ropeSin: new Float32Array(c.headDim / 2),

@@ -1,13 +1,11 @@
-import { createRefKernels } from "../kernels/ref/matmul.js";
-import { createWasmMatmulKernels } from "../kernels/wasm-matmul.js";
 import type { Kernels } from "../kernels/kernels.js";
-import { maxWindow } from "../model/config.js";
 import type { Model } from "../model/model.js";
-import { activationRowBytes } from "../quant/activations.js";
 import { GemmaError } from "../util/errors.js";
-import { allocActivations, type Activations } from "./activations.js";
+import type { Activations } from "./activations.js";
+import { BatchPlan, checkTokenIds } from "./batch.js";
 import { forward } from "./forward.js";
-import { allocKvCache, kvCacheBytes, type LayerCache } from "./kv-cache.js";
+import { allocStepBuffers } from "./step-buffers.js";
+import { allocKvCache, kvCacheBytes, ringRollback, type KvType, type LayerCache } from "./kv-cache.js";
 
 export interface ContextOptions {
   /** Positions this context holds (default: the model's training length, at most 4096). */
@@ -18,6 +16,13 @@ export interface ContextOptions {
   readonly swaFull?: boolean;
   /** Emulate ggml's f16-table GELU (tests against llama.cpp). */
   readonly fp16Gelu?: boolean;
+  /** Element type of the KV cache (default f32; see kv-cache.ts). */
+  readonly kvType?: KvType;
+  /**
+   * false: the context never returns logits, so it has no [batch, vocab] logits buffer (embedding contexts, whose
+   * batch is the whole input); evaluate() then takes `logits: "none"` only. Default true.
+   */
+  readonly logits?: boolean;
 }
 
 export interface EvaluateOptions {
@@ -38,6 +43,7 @@ export class Context {
   readonly contextSize: number;
   readonly batchSize: number;
   readonly swaFull: boolean;
+  readonly kvType: KvType;
   readonly kvBytes: number;
   private readonly fp16Gelu: boolean;
   private readonly kernels: Kernels;
@@ -45,6 +51,8 @@ export class Context {
   private readonly cache: readonly LayerCache[];
   private past = 0;
   private readonly rowsBuf: Int32Array;
+  private readonly logitRows: number;
+  private readonly plan: BatchPlan;
 
   constructor(model: Model, opts: ContextOptions = {}) {
     const c = model.config;
@@ -53,25 +61,18 @@ export class Context {
     this.batchSize = Math.max(1, Math.min(opts.batchSize ?? 64, this.contextSize));
     this.swaFull = opts.swaFull ?? false;
     this.fp16Gelu = opts.fp16Gelu ?? false;
+    this.kvType = opts.kvType ?? "f32";
     if (!Number.isInteger(this.contextSize) || this.contextSize < 1) {
       throw new GemmaError("BAD_PROMPT", `context size must be a positive integer, got ${this.contextSize}`);
     }
-    const kvOpts = { contextSize: this.contextSize, maxBatch: this.batchSize, swaFull: this.swaFull };
+    const kvOpts = { contextSize: this.contextSize, maxBatch: this.batchSize, swaFull: this.swaFull, kvType: this.kvType };
     this.kvBytes = kvCacheBytes(c, kvOpts);
     const arena = model.arena;
     this.cache = allocKvCache(arena, c, kvOpts);
-    this.act = allocActivations(arena, c, this.batchSize, this.contextSize);
-    const widest = Math.max(c.dModel, c.nHeads * c.headDim, c.dFfn);
-    const actBytes = Math.max(
-      ...[model.weights.output, ...model.weights.layers.flatMap((l) => [l.wq, l.wo, l.wDown])].map((m) =>
-        activationRowBytes(m.type, m.cols),
-      ),
-      widest * 4,
-    );
-    this.kernels = model.wasm
-      ? createWasmMatmulKernels(arena, model.wasm, actBytes * this.batchSize)
-      : createRefKernels(arena, actBytes * this.batchSize);
+    this.logitRows = opts.logits === false ? 0 : this.batchSize;
+    ({ act: this.act, kernels: this.kernels } = allocStepBuffers(model, this.batchSize, this.contextSize, this.logitRows));
     this.rowsBuf = new Int32Array(this.batchSize);
+    this.plan = new BatchPlan(this.batchSize);
   }
 
   /** Tokens in the cache. */
@@ -81,7 +82,7 @@ export class Context {
 
   /** Largest rollback (in tokens) that keeps sliding-window caches usable; Infinity with full caches. */
   get maxRollback(): number {
-    return this.swaFull || maxWindow(this.model.config) === 0 ? Infinity : this.batchSize;
+    return ringRollback(this.model.config, { contextSize: this.contextSize, maxBatch: this.batchSize, swaFull: this.swaFull });
   }
 
   /** Empties the sequence (always possible: nothing old is needed to start again from position 0). */
@@ -108,23 +109,22 @@ export class Context {
     if (this.past + n > this.contextSize) {
       throw new GemmaError("CONTEXT_OVERFLOW", `${this.past + n} tokens do not fit the context of ${this.contextSize}`);
     }
-    for (let i = 0; i < n; i++) {
-      const t = tokens[i]!;
-      if (!Number.isInteger(t) || t < 0 || t >= vocab) throw new GemmaError("BAD_PROMPT", `token id ${t} is outside the vocabulary (0..${vocab - 1})`);
-    }
+    checkTokenIds(tokens, vocab);
     const mode = opts.logits ?? "last";
     const wanted = typeof mode === "function" ? mode : (i: number) => (mode === "all" ? true : mode === "last" ? i === n - 1 : false);
     const heap = () => this.model.arena.heapF32;
     const D = this.model.config.dModel;
     for (let start = 0; start < n; start += this.batchSize) {
       const end = Math.min(n, start + this.batchSize);
-      const batch = Array.prototype.slice.call(tokens, start, end) as number[];
+      this.plan.clear();
+      this.plan.add(this.cache, this.past, tokens, start, end);
       let nOut = 0;
       for (let i = start; i < end; i++) {
         if (wanted(i)) this.rowsBuf[nOut++] = i - start;
       }
+      if (nOut > this.logitRows) throw new GemmaError("BAD_PROMPT", "this context was created without logits (logits: false)");
       const onResidual = opts.onResidual;
-      forward(this.model, this.kernels, this.act, this.cache, batch, this.past, this.rowsBuf.subarray(0, nOut), {
+      forward(this.model, this.kernels, this.act, this.plan, this.rowsBuf.subarray(0, nOut), {
         fp16Gelu: this.fp16Gelu,
         onResidual: onResidual
           ? (stage, x, nTok) => {

@@ -1,12 +1,14 @@
-import { attention, softcapF32 } from "../kernels/ref/attention.js";
+import { attention, attentionEncoded, softcapF32 } from "../kernels/ref/attention.js";
 import { geglu } from "../kernels/ref/gelu.js";
 import { rmsNorm } from "../kernels/ref/norm.js";
 import { ropeAngles, ropeApply } from "../kernels/ref/rope.js";
 import type { Kernels } from "../kernels/kernels.js";
 import { dequantizeRow } from "../quant/dequantize.js";
+import { GgmlType } from "../quant/types.js";
 import type { Model } from "../model/model.js";
 import type { Activations } from "./activations.js";
-import type { LayerCache } from "./kv-cache.js";
+import type { BatchPlan } from "./batch.js";
+import { storeKvRow } from "./kv-cache.js";
 
 export interface ForwardOptions {
   /** Emulate ggml's f16-table GELU (only for tight comparisons with llama.cpp). */
@@ -19,17 +21,16 @@ export interface ForwardOptions {
 }
 
 /**
- * One forward step over `nTok` tokens at positions pos0.. (nTok <= a.maxBatch): appends their keys and values to
- * the cache and leaves in a.logits the logits of the `nOut` rows listed in `outRows` (indices into the batch).
+ * One forward step over the rows of `batch` (at most a.maxBatch; one or more sequences, each at its own positions):
+ * appends each row's key and value to its sequence's cache and leaves in a.logits the logits of the `nOut` rows
+ * listed in `outRows` (indices into the batch).
  * The layer loop is the same for every Gemma; what differs is read from the config and the per-layer settings.
  */
 export function forward(
   model: Model,
   kernels: Kernels,
   a: Activations,
-  cache: readonly LayerCache[],
-  tokens: ArrayLike<number>,
-  pos0: number,
+  batch: BatchPlan,
   outRows: ArrayLike<number>,
   opts: ForwardOptions,
 ): void {
@@ -37,16 +38,19 @@ export function forward(
   const w = model.weights;
   const heap = model.arena.heapF32;
   const u8 = model.arena.heapU8;
-  const nTok = tokens.length;
+  const nTok = batch.nTok;
+  const tokens = batch.tokens;
   const D = c.dModel;
   const qDim = c.nHeads * c.headDim;
   const kvDim = c.nKvHeads * c.headDim;
   const emb = w.tokenEmbedding;
+  // the embedding may live in a weight shard of its own (model/weight-placement.ts)
+  const embBytes = emb.shard === undefined ? u8 : model.shards![emb.shard]!.arena.heapU8;
 
   // x = E[token] · sqrt(D)   [nTok, D]
   for (let t = 0; t < nTok; t++) {
     const xt = a.x + t * D;
-    dequantizeRow(emb.type, u8, emb.ptr + tokens[t]! * emb.rowBytes, heap, xt, D);
+    dequantizeRow(emb.type, embBytes, emb.ptr + tokens[t]! * emb.rowBytes, heap, xt, D);
     for (let i = 0; i < D; i++) heap[xt + i] *= c.embedScale;
   }
   opts.onResidual?.(0, a.x, nTok);
@@ -54,44 +58,47 @@ export function forward(
   for (let l = 0; l < c.nLayers; l++) {
     const L = w.layers[l]!;
     const spec = c.layers[l]!;
-    const kv = cache[l]!;
 
     // attention block: xb = norm(x); q, k, v = xb·Wqᵀ, xb·Wkᵀ, xb·Wvᵀ   [nTok, H·hd], [nTok, K·hd]
-    for (let t = 0; t < nTok; t++) rmsNorm(heap, a.x + t * D, L.attnNorm.ptr >> 2, a.xb + t * D, D, c.normEps);
+    for (let t = 0; t < nTok; t++) rmsNorm(heap, a.x + t * D, L.attnNorm.ptr >>> 2, a.xb + t * D, D, c.normEps);
     kernels.matmul(L.wq, a.xb, nTok, a.q);
     kernels.matmul(L.wk, a.xb, nTok, a.k);
     kernels.matmul(L.wv, a.xb, nTok, a.v);
-    for (let t = 0; t < nTok; t++) {
-      const qt = a.q + t * qDim;
-      const kt = a.k + t * kvDim;
-      if (L.qNorm && L.kNorm) {
-        for (let h = 0; h < c.nHeads; h++) rmsNorm(heap, qt + h * c.headDim, L.qNorm.ptr >> 2, qt + h * c.headDim, c.headDim, c.normEps);
-        for (let h = 0; h < c.nKvHeads; h++) rmsNorm(heap, kt + h * c.headDim, L.kNorm.ptr >> 2, kt + h * c.headDim, c.headDim, c.normEps);
+    for (let s = 0; s < batch.count; s++) {
+      const kv = batch.caches[s]![l]!;
+      const r0 = batch.start[s]!;
+      const n = batch.length[s]!;
+      const pos0 = batch.pos0[s]!;
+      for (let t = r0; t < r0 + n; t++) {
+        const qt = a.q + t * qDim;
+        const kt = a.k + t * kvDim;
+        if (L.qNorm && L.kNorm) {
+          for (let h = 0; h < c.nHeads; h++) rmsNorm(heap, qt + h * c.headDim, L.qNorm.ptr >>> 2, qt + h * c.headDim, c.headDim, c.normEps);
+          for (let h = 0; h < c.nKvHeads; h++) rmsNorm(heap, kt + h * c.headDim, L.kNorm.ptr >>> 2, kt + h * c.headDim, c.headDim, c.normEps);
+        }
+        ropeAngles(a.ropeCos, a.ropeSin, pos0 + t - r0, c.headDim, spec.ropeBase, spec.ropeFreqScale);
+        ropeApply(heap, qt, c.nHeads, c.headDim, a.ropeCos, a.ropeSin);
+        ropeApply(heap, kt, c.nKvHeads, c.headDim, a.ropeCos, a.ropeSin);
+        for (let i = 0; i < qDim; i++) heap[qt + i] *= c.queryScale;
+        storeKvRow(kv, heap, u8, pos0 + t - r0, kt, a.v + t * kvDim, kvDim);
       }
-      ropeAngles(a.ropeCos, a.ropeSin, pos0 + t, c.headDim, spec.ropeBase, spec.ropeFreqScale);
-      ropeApply(heap, qt, c.nHeads, c.headDim, a.ropeCos, a.ropeSin);
-      ropeApply(heap, kt, c.nKvHeads, c.headDim, a.ropeCos, a.ropeSin);
-      for (let i = 0; i < qDim; i++) heap[qt + i] *= c.queryScale;
-      const slot = ((pos0 + t) % kv.slots) * kvDim;
-      heap.copyWithin(kv.k + slot, kt, kt + kvDim);
-      heap.copyWithin(kv.v + slot, a.v + t * kvDim, a.v + t * kvDim + kvDim);
+      // each segment attends to its own sequence's cache only (its keys were all written just above)
+      const shape = {
+        nHeads: c.nHeads, nKvHeads: c.nKvHeads, headDim: c.headDim, window: spec.window, softcap: c.attnSoftcap, slots: kv.slots,
+        bidirectional: c.bidirectional,
+      };
+      const q = a.q + r0 * qDim;
+      const att = a.att + r0 * qDim;
+      // Kernels.attention is causal only: bidirectional (embedding) models run the reference kernel
+      if (kv.type === GgmlType.F32 && c.bidirectional) attention(heap, shape, q, kv.k, kv.v, att, n, pos0, a.scores);
+      else if (kv.type === GgmlType.F32) kernels.attention(heap, shape, q, kv.k, kv.v, att, n, pos0, a.scores);
+      else attentionEncoded(heap, u8, shape, kv.type, q, kv.k * 4, kv.v * 4, att, n, pos0, a.scores);
     }
-    attention(
-      heap,
-      { nHeads: c.nHeads, nKvHeads: c.nKvHeads, headDim: c.headDim, window: spec.window, softcap: c.attnSoftcap, slots: kv.slots },
-      a.q,
-      kv.k,
-      kv.v,
-      a.att,
-      nTok,
-      pos0,
-      a.scores,
-    );
     kernels.matmul(L.wo, a.att, nTok, a.proj); // [nTok, D]
     residualAdd(heap, a, L.postAttnNorm?.ptr, nTok, D, c.normEps);
 
     // feed-forward block: x += norm(Wdown · (gelu(Wgate·xb) ⊙ Wup·xb))
-    for (let t = 0; t < nTok; t++) rmsNorm(heap, a.x + t * D, L.ffnNorm.ptr >> 2, a.xb + t * D, D, c.normEps);
+    for (let t = 0; t < nTok; t++) rmsNorm(heap, a.x + t * D, L.ffnNorm.ptr >>> 2, a.xb + t * D, D, c.normEps);
     kernels.matmul(L.wGate, a.xb, nTok, a.gate); // [nTok, F]
     kernels.matmul(L.wUp, a.xb, nTok, a.up); // [nTok, F]
     geglu(heap, a.gate, a.up, nTok * c.dFfn, opts.fp16Gelu);
@@ -103,7 +110,7 @@ export function forward(
 
   // logits of the requested rows: norm, tied LM head, optional soft-cap   [nOut, vocab]
   const nOut = outRows.length;
-  for (let i = 0; i < nOut; i++) rmsNorm(heap, a.x + outRows[i]! * D, w.outputNorm.ptr >> 2, a.xb + i * D, D, c.normEps);
+  for (let i = 0; i < nOut; i++) rmsNorm(heap, a.x + outRows[i]! * D, w.outputNorm.ptr >>> 2, a.xb + i * D, D, c.normEps);
   kernels.matmul(w.output, a.xb, nOut, a.logits);
   if (c.finalSoftcap > 0) {
     const cap = c.finalSoftcap;
@@ -117,7 +124,7 @@ export function forward(
 function residualAdd(heap: Float32Array, a: Activations, postNorm: number | undefined, nTok: number, D: number, eps: number): void {
   for (let t = 0; t < nTok; t++) {
     const p = a.proj + t * D;
-    if (postNorm !== undefined) rmsNorm(heap, p, postNorm >> 2, p, D, eps);
+    if (postNorm !== undefined) rmsNorm(heap, p, postNorm >>> 2, p, D, eps);
     const x = a.x + t * D;
     for (let i = 0; i < D; i++) heap[x + i] += heap[p + i]!;
   }

@@ -1,10 +1,9 @@
 import { GemmaError } from "../util/errors.js";
+import { GenerationState } from "./generation-state.js";
 import type { TokenConstraint } from "./grammar/constraint.js";
-import { sampleConstrained } from "./grammar/sample-constrained.js";
-import { LogprobReader, type TokenLogprobs } from "./logprobs.js";
-import { DEFAULT_SAMPLING, Sampler, type SamplingOptions } from "./sample.js";
+import type { TokenLogprobs } from "./logprobs.js";
+import type { SamplingOptions } from "./sample.js";
 import type { TokenSequence } from "./sequence.js";
-import { StopStringMatcher } from "./stop-strings.js";
 
 /**
  * Called when the context is full (or the prompt alone does not fit) with the whole token list that should be in
@@ -69,19 +68,13 @@ export async function* generate(seq: TokenSequence, prompt: readonly number[], o
   try {
     const ctx = seq.ctx;
     const vocab = ctx.model.config.vocabSize;
-    const sampler = new Sampler(vocab, o.sampling);
-    const lastN = o.sampling.repeatLastN ?? DEFAULT_SAMPLING.repeatLastN;
-    for (let i = Math.max(0, prompt.length - lastN); i < prompt.length; i++) sampler.accept(prompt[i]!);
-    const decoder = ctx.model.tokenizer.streamDecoder();
-    const stops = new StopStringMatcher(o.stopStrings ?? []);
-    const reader = o.logprobs === undefined ? undefined : new LogprobReader(o.logprobs);
+    const state = new GenerationState(ctx.model, prompt, o);
     // a copy: the arena's view would go stale if memory grew while the consumer runs
     const last = new Float32Array(vocab);
     const keep = (l: Float32Array) => last.set(l.subarray(0, vocab));
-    const tokens: number[] = [];
     let shifts = 0;
     const fit = (current: readonly number[]): readonly number[] => {
-      const shorter = o.shift?.(current, tokens);
+      const shorter = o.shift?.(current, state.tokens);
       if (shorter === undefined || shorter.length >= current.length || shorter.length > ctx.contextSize) {
         throw new GemmaError(
           "CONTEXT_OVERFLOW",
@@ -96,50 +89,29 @@ export async function* generate(seq: TokenSequence, prompt: readonly number[], o
     const t0 = performance.now();
     const first = seq.prefill(prompt.length > ctx.contextSize ? fit(prompt) : prompt, keep);
     const t1 = performance.now();
-    let text = "";
-    let finishReason: FinishReason = "length";
-    while (tokens.length < o.maxTokens) {
+    while (!state.done) {
       if (o.signal?.aborted) {
-        finishReason = "abort";
+        state.abort();
         break;
       }
-      reader?.observe(last, vocab);
-      const next = o.constraint ? sampleConstrained(last, o.constraint, (l) => sampler.sample(l, vocab)) : sampler.sample(last, vocab);
-      if (o.stopTokens.includes(next)) {
-        finishReason = "stop";
-        break;
-      }
-      o.constraint?.accept(next);
-      sampler.accept(next);
-      tokens.push(next);
-      const piece = stops.push(decoder.push(next));
-      text += piece;
-      yield reader ? { token: next, text: piece, logprobs: reader.chosen(next, last[next]!) } : { token: next, text: piece };
-      if (stops.stopped) {
-        finishReason = "stop";
-        break;
-      }
-      if (tokens.length >= o.maxTokens) break;
+      const chunk = state.next(last);
+      if (chunk) yield chunk;
+      if (state.done) break;
       await new Promise((r) => setTimeout(r, 0));
       if (o.signal?.aborted) {
-        finishReason = "abort";
+        state.abort();
         break;
       }
+      const next = state.tokens[state.tokens.length - 1]!;
       if (seq.tokens.length < ctx.contextSize) seq.evaluate([next], { logits: "last", onLogits: (_, l) => keep(l) });
       else seq.prefill(fit([...seq.tokens, next]), keep);
     }
-    if (!stops.stopped) {
-      const tail = stops.push(decoder.flush()) + stops.flush();
-      if (stops.stopped) finishReason = "stop";
-      if (tail !== "") {
-        text += tail;
-        yield { text: tail };
-      }
-    }
+    const tail = state.flush();
+    if (tail) yield tail;
     return {
-      tokens,
-      text,
-      finishReason,
+      tokens: state.tokens,
+      text: state.text,
+      finishReason: state.finishReason,
       promptTokens: prompt.length,
       cachedTokens: first.cachedTokens,
       prefillMs: t1 - t0,

@@ -42,15 +42,10 @@ export class TokenSequence {
     if (prompt.length > this.ctx.contextSize) {
       throw new GemmaError("CONTEXT_OVERFLOW", `the prompt has ${prompt.length} tokens; the context holds ${this.ctx.contextSize}`);
     }
-    let keep = 0;
-    const limit = Math.min(this.ids.length, prompt.length - 1);
-    while (keep < limit && this.ids[keep] === prompt[keep]) keep++;
+    const keep = reusablePrefix(this.ids, prompt, this.ctx.maxRollback);
     if (keep < this.ids.length) {
-      if (this.ids.length - keep <= this.ctx.maxRollback) this.ctx.truncate(keep);
-      else {
-        this.ctx.clear();
-        keep = 0;
-      }
+      if (keep > 0) this.ctx.truncate(keep);
+      else this.ctx.clear();
       this.ids.length = keep;
     }
     const rest = prompt.slice(keep);
@@ -81,4 +76,16 @@ export class TokenSequence {
       this.user = undefined;
     };
   }
+}
+
+/**
+ * How many leading tokens of `prompt` a cache holding `cached` can keep: their common prefix, short of the whole
+ * prompt (the last prompt token is evaluated again for its logits), or 0 when keeping it would roll back more than
+ * `maxRollback` tokens (Context.maxRollback).
+ */
+export function reusablePrefix(cached: readonly number[], prompt: readonly number[], maxRollback: number): number {
+  let keep = 0;
+  const limit = Math.min(cached.length, prompt.length - 1);
+  while (keep < limit && cached[keep] === prompt[keep]) keep++;
+  return cached.length - keep <= maxRollback ? keep : 0;
 }

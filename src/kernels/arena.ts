@@ -5,6 +5,24 @@ const PAGE = 65536;
 const MAX_PAGES = 65536;
 
 /**
+ * Runs a memory allocation or growth. A JavaScript engine may refuse memory below the wasm32 limit (a browser
+ * tab's budget, a 32-bit system), which it reports as a RangeError: turn that into an error that says so.
+ */
+function reserve<T>(allocate: () => T, bytes: number): T {
+  try {
+    return allocate();
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    throw new GemmaError(
+      "MODEL_BAD_CONFIG",
+      `this JavaScript engine could not provide ${(bytes / 2 ** 30).toFixed(2)} GiB of WebAssembly memory (${e.message}); ` +
+        "the model and its context need that much: close other tabs or programs, or use a smaller model or context",
+      { cause: e },
+    );
+  }
+}
+
+/**
  * One WebAssembly.Memory holding weights (in their stored encoding), activations and the KV cache, so that the
  * reference kernels (reading typed-array views) and the WASM kernels (reading pointers) see the same bytes.
  * Allocation is a bump pointer: everything is planned at load / context creation, nothing is freed per token.
@@ -16,7 +34,7 @@ export class Arena {
   constructor(opts: { initialBytes?: number; shared?: boolean } = {}) {
     const initial = Math.max(1, Math.ceil((opts.initialBytes ?? PAGE) / PAGE));
     if (initial > MAX_PAGES) throw new GemmaError("MODEL_BAD_CONFIG", `${opts.initialBytes} bytes do not fit a 4 GiB WebAssembly memory`);
-    this.memory = new WebAssembly.Memory({ initial, maximum: MAX_PAGES, shared: opts.shared ?? false });
+    this.memory = reserve(() => new WebAssembly.Memory({ initial, maximum: MAX_PAGES, shared: opts.shared ?? false }), initial * PAGE);
     // Address 0 stays unused so that a pointer of 0 can mean "none".
     this.top = 64;
   }
@@ -26,15 +44,16 @@ export class Arena {
     return this.top;
   }
 
-  /** Reserves `bytes` bytes aligned to `align` (a power of two) and returns the address. */
+  /** Reserves `bytes` bytes aligned to `align` (a power of two) and returns the address (below 2^32). */
   alloc(bytes: number, align = 64): number {
-    const ptr = (this.top + align - 1) & ~(align - 1);
+    // Plain arithmetic, not bit masks: addresses above 2 GiB do not fit a signed 32-bit integer.
+    const ptr = Math.ceil(this.top / align) * align;
     const end = ptr + bytes;
     if (ptr < 0 || end > MAX_PAGES * PAGE) {
       throw new GemmaError("MODEL_BAD_CONFIG", `out of WebAssembly memory: ${end} bytes needed, 4 GiB is the wasm32 limit`);
     }
     const have = this.memory.buffer.byteLength;
-    if (end > have) this.memory.grow(Math.ceil((end - have) / PAGE));
+    if (end > have) reserve(() => this.memory.grow(Math.ceil((end - have) / PAGE)), end);
     this.top = end;
     return ptr;
   }

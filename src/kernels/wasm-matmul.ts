@@ -4,22 +4,26 @@ import { GgmlType } from "../quant/types.js";
 import type { Arena } from "./arena.js";
 import type { Kernels } from "./kernels.js";
 import { createRefKernels } from "./ref/matmul.js";
+import { createWasmAttention, type AttentionPlan } from "./wasm-attention.js";
 import type { WasmKernels } from "./wasm/index.js";
 
 /**
  * Matrix products on the WebAssembly kernels (one thread, or a worker pool behind the same interface): the
  * activation rows are encoded once per product, then every (row, token) dot runs in WebAssembly. Weight types the
- * kernels do not cover fall back to the reference twin.
+ * kernels do not cover fall back to the reference twin. Attention runs its dot products in WebAssembly
+ * (wasm-attention.ts) for head sizes that are a multiple of 4, else on the reference.
  */
-export function createWasmMatmulKernels(arena: Arena, wasm: WasmKernels, maxActivationBytes: number): Kernels {
+export function createWasmMatmulKernels(arena: Arena, wasm: WasmKernels, maxActivationBytes: number, attentionPlan: AttentionPlan): Kernels {
   const scratch = arena.alloc(maxActivationBytes);
   const ref = createRefKernels(arena, maxActivationBytes);
+  const attention = attentionPlan.headDim % 4 === 0 ? createWasmAttention(arena, wasm, attentionPlan) : ref.attention;
   return {
     name: "wasm",
+    attention,
     matmul(w: Matrix, x: number, nTok: number, y: number): void {
       if (!wasm.supports(w.type)) return ref.matmul(w, x, nTok, y);
       const actType = vecDotType(w.type);
-      let act = x << 2;
+      let act = x * 4;
       if (actType !== GgmlType.F32) {
         const actBytes = activationRowBytes(w.type, w.cols);
         act = scratch;
@@ -28,11 +32,11 @@ export function createWasmMatmulKernels(arena: Arena, wasm: WasmKernels, maxActi
           if (actType === GgmlType.F16 || actType === GgmlType.BF16) {
             quantizeActivationRow(actType, arena.heapF32, xt, w.cols, arena.heapU8, scratch + t * actBytes);
           } else {
-            wasm.quantizeActivations(actType, xt << 2, w.cols, scratch + t * actBytes);
+            wasm.quantizeActivations(actType, xt * 4, w.cols, scratch + t * actBytes);
           }
         }
       }
-      wasm.matmul(w.type, w.ptr, w.rows, w.cols, act, nTok, y << 2);
+      wasm.matmul(w.type, w.ptr, w.rows, w.cols, act, nTok, y * 4);
     },
   };
 }

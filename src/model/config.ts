@@ -7,6 +7,13 @@ export interface LayerConfig {
   readonly ropeFreqScale: number;
 }
 
+/**
+ * How the token vectors of one input become one embedding: llama.cpp's llama_pooling_type, read from the GGUF key
+ * `<arch>.pooling_type` (0 none, 1 mean, 2 cls, 3 last). "none" is every text generator, and an embedding model
+ * whose file names no pooling (llama.cpp then gives per-token vectors only).
+ */
+export type Pooling = "none" | "mean" | "cls" | "last";
+
 /** Everything the forward pass needs to know about a model, independent of the file format. */
 export interface ModelConfig {
   readonly architecture: string;
@@ -31,6 +38,9 @@ export interface ModelConfig {
   readonly finalSoftcap: number;
   readonly postNorms: boolean;
   readonly qkNorm: boolean;
+  /** Queries see later positions too; sliding windows are then symmetric (see ArchitectureFacts.bidirectional). */
+  readonly bidirectional: boolean;
+  readonly pooling: Pooling;
   readonly layers: readonly LayerConfig[];
 }
 

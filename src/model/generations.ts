@@ -29,6 +29,11 @@ export interface ArchitectureFacts {
    * llama.cpp picks it from block_count, and so do we for GGUF input.
    */
   readonly hiddenPerHeadQueryScaleLayers: readonly number[];
+  /**
+   * Attention sees the whole input, later positions included, and a sliding window spans window/2 positions on
+   * each side (EmbeddingGemma: llama.cpp causal_attn = false with LLAMA_SWA_TYPE_SYMMETRIC).
+   */
+  readonly bidirectional: boolean;
 }
 
 export const ARCHITECTURES: Readonly<Record<string, ArchitectureFacts>> = {
@@ -44,6 +49,7 @@ export const ARCHITECTURES: Readonly<Record<string, ArchitectureFacts>> = {
     defaultAttnSoftcap: 0,
     defaultFinalSoftcap: 0,
     hiddenPerHeadQueryScaleLayers: [],
+    bidirectional: false,
   },
   // Gemma 2, ShieldGemma: even layers local (window 4096), caps 50 / 30 (llama.cpp src/models/gemma2.cpp,
   // defaults in src/llama-hparams.h).
@@ -58,6 +64,7 @@ export const ARCHITECTURES: Readonly<Record<string, ArchitectureFacts>> = {
     defaultAttnSoftcap: 50,
     defaultFinalSoftcap: 30,
     hiddenPerHeadQueryScaleLayers: [46],
+    bidirectional: false,
   },
   // Gemma 3 text: QK-norm, 5 local : 1 global, local RoPE base 10k without scaling (llama.cpp src/models/gemma3.cpp,
   // rope_freq_base_train_swa default in src/llama-hparams.h).
@@ -72,5 +79,23 @@ export const ARCHITECTURES: Readonly<Record<string, ArchitectureFacts>> = {
     defaultAttnSoftcap: 0,
     defaultFinalSoftcap: 0,
     hiddenPerHeadQueryScaleLayers: [62],
+    bidirectional: false,
+  },
+  // EmbeddingGemma: the Gemma 3 layer stack with bidirectional attention and symmetric windows, the query scale
+  // always 1/sqrt(head_dim); a pooled, optionally projected vector instead of logits (llama.cpp
+  // src/models/gemma-embedding.cpp; pooling and the dense projections in src/llama-graph.cpp build_pooling and
+  // build_dense_out).
+  "gemma-embedding": {
+    postNorms: true,
+    qkNorm: true,
+    slidingWindow: true,
+    defaultWindow: 0,
+    defaultPatternPeriod: 6,
+    defaultLocalRopeBase: 10000,
+    ropeScalingOnLocal: false,
+    defaultAttnSoftcap: 0,
+    defaultFinalSoftcap: 0,
+    hiddenPerHeadQueryScaleLayers: [],
+    bidirectional: true,
   },
 };

@@ -1,6 +1,6 @@
 import { GgufValueType, type GgufMetadata } from "../formats/gguf/index.js";
 import { GemmaError } from "../util/errors.js";
-import type { LayerConfig, ModelConfig } from "./config.js";
+import type { LayerConfig, ModelConfig, Pooling } from "./config.js";
 import { ARCHITECTURES } from "./generations.js";
 
 /**
@@ -83,8 +83,25 @@ export function configFromGguf(meta: GgufMetadata, vocabSize: number): ModelConf
     finalSoftcap: meta.optionalNumber(k("final_logit_softcapping")) ?? facts.defaultFinalSoftcap,
     postNorms: facts.postNorms,
     qkNorm: facts.qkNorm,
+    bidirectional: facts.bidirectional,
+    pooling: poolingFromGguf(meta, k("pooling_type")),
     layers,
   };
+}
+
+/** llama_pooling_type ids (ggml-org/llama.cpp:include/llama.h); a missing key is none, as llama.cpp's hparams default. */
+const POOLING_IDS: readonly Pooling[] = ["none", "mean", "cls", "last"];
+
+function poolingFromGguf(meta: GgufMetadata, key: string): Pooling {
+  const id = meta.optionalNumber(key) ?? 0;
+  const pooling = POOLING_IDS[id];
+  if (pooling === undefined) {
+    throw new GemmaError(
+      "MODEL_BAD_CONFIG",
+      `${key} is ${id}; supported: 0 (none), 1 (mean), 2 (cls), 3 (last) (4, rank, is for rerankers, which Gemma has none of)`,
+    );
+  }
+  return pooling;
 }
 
 /**

@@ -6,6 +6,11 @@ export const GGUF_NAMES = {
   tokenEmbedding: "token_embd.weight",
   outputNorm: "output_norm.weight",
   output: "output.weight",
+  /**
+   * sentence-transformers' Dense modules after pooling, in order (EmbeddingGemma 768 -> 3072 -> 768, no bias), as
+   * convert_hf_to_gguf.py --sentence-transformers-dense-modules writes them (ggml-org/llama.cpp:conversion/gemma.py).
+   */
+  dense: ["dense_2.weight", "dense_3.weight"],
   layer: {
     attnNorm: "attn_norm.weight",
     wq: "attn_q.weight",

@@ -209,7 +209,13 @@ export function configFromHf(config: JsonObject, vocabSize: number): ModelConfig
   const f = new ConfigFields(r.text, path);
 
   if (f.bool("use_bidirectional_attention", false)) {
-    throw new GemmaError("MODEL_UNSUPPORTED_ARCH", `config.json: ${path}use_bidirectional_attention is true (EmbeddingGemma, an encoder), which is not supported`);
+    // Its pooling and Dense layers live in sentence-transformers' module folders, which the folder loader does not
+    // read; the GGUF (architecture gemma-embedding) carries them and runs.
+    throw new GemmaError(
+      "MODEL_UNSUPPORTED_ARCH",
+      `config.json: ${path}use_bidirectional_attention is true (EmbeddingGemma): not supported from a Hugging Face folder; ` +
+        "use its GGUF (convert_hf_to_gguf.py --sentence-transformers-dense-modules writes architecture gemma-embedding)",
+    );
   }
   if (f.bool("attention_bias", false)) {
     throw new GemmaError("MODEL_UNSUPPORTED_ARCH", `config.json: ${path}attention_bias is true; Gemma's projections have no biases`);
@@ -260,6 +266,8 @@ export function configFromHf(config: JsonObject, vocabSize: number): ModelConfig
     finalSoftcap: r.finalSoftcapApplies ? softcap("final_logit_softcapping") : 0,
     postNorms: facts.postNorms,
     qkNorm: facts.qkNorm,
+    bidirectional: facts.bidirectional,
+    pooling: "none",
     layers,
   };
 }

@@ -9,6 +9,8 @@ export const HF_NAMES = {
   outputNorm: "model.norm.weight",
   /** Only read when tie_word_embeddings is false; every released Gemma ties the head to the embedding. */
   output: "lm_head.weight",
+  /** sentence-transformers keeps its Dense modules in their own folders (2_Dense/, 3_Dense/), not read here. */
+  dense: [],
   layer: {
     attnNorm: "input_layernorm.weight",
     wq: "self_attn.q_proj.weight",

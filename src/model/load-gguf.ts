@@ -4,12 +4,13 @@ import { assertSupported, GgmlType, rowBytes, typeName } from "../quant/types.js
 import { tokenizerFromGguf, type Tokenizer } from "../tokenizer/index.js";
 import { GemmaError } from "../util/errors.js";
 import type { ModelConfig } from "./config.js";
-import { arenaFor, bindBackend, defaultBackend } from "./backend.js";
+import { bindBackend, defaultBackend } from "./backend.js";
 import { configFromGguf } from "./gguf-config.js";
 import { GGUF_NAMES, ggufLayerName } from "./gguf-names.js";
 import type { LoadOptions, Model, ModelInfo } from "./model.js";
 
 export type { LoadProgress } from "./model.js";
+import { placeWeights } from "./weight-placement.js";
 import { assembleWeights, type Matrix, type Vector } from "./weights.js";
 
 
@@ -68,7 +69,12 @@ export async function loadGgufModel(file: GgufFile, opts: LoadOptions = {}): Pro
   const { config, tokenizer, tensors, info } = planGgufModel(file);
   const totalBytes = info.weightBytes;
   const backend = defaultBackend(opts.backend);
-  const arena = arenaFor(totalBytes, backend);
+  const placement = placeWeights(
+    tensors.map(({ info: t, kind, cols }) => ({ name: t.name, kind, bytes: kind === "matrix" ? t.byteSize : cols * 4 })),
+    backend,
+    opts.arenaLimits,
+  );
+  const arena = placement.main;
   const onProgress = opts.onProgress;
   let loadedBytes = 0;
   const matrices = new Map<string, Matrix>();
@@ -76,12 +82,14 @@ export async function loadGgufModel(file: GgufFile, opts: LoadOptions = {}): Pro
   for (const { info: t, kind, rows, cols } of tensors) {
     const bytes = await file.readTensor(t);
     if (kind === "matrix") {
-      const ptr = arena.alloc(bytes.length);
-      arena.heapU8.set(bytes, ptr);
-      matrices.set(t.name, { name: t.name, type: t.type, rows, cols, ptr, rowBytes: rowBytes(t.type, cols) });
+      const shard = placement.shardOf.get(t.name);
+      const home = shard === undefined ? arena : placement.shards[shard]!;
+      const ptr = home.alloc(bytes.length);
+      home.heapU8.set(bytes, ptr);
+      matrices.set(t.name, { name: t.name, type: t.type, rows, cols, ptr, rowBytes: rowBytes(t.type, cols), shard });
     } else {
       const ptr = arena.alloc(cols * 4);
-      dequantizeRow(t.type, bytes, 0, arena.heapF32, ptr >> 2, cols);
+      dequantizeRow(t.type, bytes, 0, arena.heapF32, ptr >>> 2, cols);
       vectors.set(t.name, { name: t.name, ptr, n: cols });
     }
     loadedBytes += t.byteSize;
@@ -94,7 +102,7 @@ export async function loadGgufModel(file: GgufFile, opts: LoadOptions = {}): Pro
     matrices,
     vectors,
   );
-  return { config, weights, tokenizer, arena, wasm: await bindBackend(arena, backend), info };
+  return { config, weights, tokenizer, arena, ...(await bindBackend(arena, placement.shards, backend)), info };
 }
 
 interface PlannedTensor {
@@ -146,6 +154,15 @@ function planTensors(file: GgufFile, c: ModelConfig): PlannedTensor[] {
     matrix(ggufLayerName(i, "wGate"), c.dModel, c.dFfn);
     matrix(ggufLayerName(i, "wUp"), c.dModel, c.dFfn);
     matrix(ggufLayerName(i, "wDown"), c.dFfn, c.dModel);
+  }
+  // Dense projections of the pooled vector, where the file has them: each reads what the one before wrote.
+  let width = c.dModel;
+  for (const name of GGUF_NAMES.dense) {
+    const info = file.tensor(name);
+    if (!info) continue;
+    const rows = info.dims[1] ?? 0;
+    matrix(name, width, rows);
+    width = rows;
   }
   return plan;
 }

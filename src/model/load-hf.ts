@@ -8,8 +8,9 @@ import { GemmaError } from "../util/errors.js";
 import type { ModelConfig } from "./config.js";
 import { configFromHf, hfEmbeddingLayout } from "./hf-config.js";
 import { HF_NAMES, hfLayerName, type HfLayerRole } from "./hf-names.js";
-import { arenaFor, bindBackend, defaultBackend } from "./backend.js";
+import { bindBackend, defaultBackend } from "./backend.js";
 import type { LoadOptions, Model, ModelInfo } from "./model.js";
+import { placeWeights } from "./weight-placement.js";
 import { assembleWeights, type Matrix, type Vector } from "./weights.js";
 
 /** Tensor bytes are copied into the arena in pieces of this size, so no whole-tensor buffer is ever allocated. */
@@ -102,31 +103,37 @@ export async function loadHfModel(folder: HfFolder, opts: LoadOptions & { readon
   const files = tokenizer ? { tokenizer, chatTemplate: chatTemplateOf(await folder.tokenizerConfig?.()) } : await readHfTokenizer(folder);
   const { config, tensors, info } = planHfModel(folder, files.tokenizer, files.chatTemplate);
   const totalBytes = info.weightBytes;
-  const arenaBytes = tensors.reduce((n, t) => n + (t.kind === "matrix" ? t.bytes : t.cols * 4) + 64, 0);
-  const arena = arenaFor(arenaBytes, backend);
+  const placement = placeWeights(
+    tensors.map((t) => ({ name: t.info.name, kind: t.kind, bytes: t.kind === "matrix" ? t.bytes : t.cols * 4 })),
+    backend,
+    opts.arenaLimits,
+  );
+  const arena = placement.main;
   let loadedBytes = 0;
   const matrices = new Map<string, Matrix>();
   const vectors = new Map<string, Vector>();
   for (const t of tensors) {
     const name = t.info.name;
     if (t.kind === "matrix") {
-      const ptr = arena.alloc(t.bytes);
+      const shard = placement.shardOf.get(name);
+      const home = shard === undefined ? arena : placement.shards[shard]!;
+      const ptr = home.alloc(t.bytes);
       for (let done = 0; done < t.bytes; ) {
         const n = Math.min(READ_CHUNK_BYTES, t.bytes - done);
-        arena.heapU8.set(await t.info.source.read(t.info.offset + done, n), ptr + done);
+        home.heapU8.set(await t.info.source.read(t.info.offset + done, n), ptr + done);
         done += n;
         loadedBytes += n;
         onProgress?.({ loadedBytes, totalBytes });
       }
-      matrices.set(name, { name, type: t.type, rows: t.rows, cols: t.cols, ptr, rowBytes: rowBytes(t.type, t.cols) });
+      matrices.set(name, { name, type: t.type, rows: t.rows, cols: t.cols, ptr, rowBytes: rowBytes(t.type, t.cols), shard });
     } else {
       const bytes = await folder.readTensor(t.info);
       const ptr = arena.alloc(t.cols * 4);
       const heap = arena.heapF32;
-      dequantizeRow(t.type, bytes, 0, heap, ptr >> 2, t.cols);
+      dequantizeRow(t.type, bytes, 0, heap, ptr >>> 2, t.cols);
       // Gemma's RMSNorm scales by (1 + w) computed in float32 (transformers: Gemma*RMSNorm); an f64 sum of two
       // f32 values rounded to f32 is the f32 sum.
-      for (let i = ptr >> 2, end = i + t.cols; i < end; i++) heap[i] = heap[i]! + 1;
+      for (let i = ptr >>> 2, end = i + t.cols; i < end; i++) heap[i] = heap[i]! + 1;
       vectors.set(name, { name, ptr, n: t.cols });
       loadedBytes += t.bytes;
       onProgress?.({ loadedBytes, totalBytes });
@@ -139,7 +146,7 @@ export async function loadHfModel(folder: HfFolder, opts: LoadOptions & { readon
     matrices,
     vectors,
   );
-  return { config, weights, tokenizer: files.tokenizer, arena, wasm: await bindBackend(arena, backend), info };
+  return { config, weights, tokenizer: files.tokenizer, arena, ...(await bindBackend(arena, placement.shards, backend)), info };
 }
 
 /** Every tensor the forward pass reads, checked against the configuration; any other text tensor is an error. */
@@ -217,7 +224,7 @@ function sourceName(folder: HfFolder): string {
 }
 
 /** tokenizer_config.json's chat_template: a string, or a list of named templates of which "default" is used. */
-function chatTemplateOf(config: unknown): string | undefined {
+export function chatTemplateOf(config: unknown): string | undefined {
   if (!isJsonObject(config)) return undefined;
   const t = config["chat_template"];
   if (typeof t === "string") return t;

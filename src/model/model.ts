@@ -3,6 +3,7 @@ import type { Arena } from "../kernels/arena.js";
 import type { WasmKernels } from "../kernels/wasm/index.js";
 import type { Tokenizer } from "../tokenizer/index.js";
 import type { ModelConfig } from "./config.js";
+import type { ArenaLimits } from "./weight-placement.js";
 import type { ModelWeights } from "./weights.js";
 
 /** A loaded model: its configuration, its weights in the arena, and its tokenizer. */
@@ -13,8 +14,16 @@ export interface Model {
   readonly arena: Arena;
   /** The WebAssembly kernels bound to the arena's memory; undefined runs the reference kernels. */
   readonly wasm?: WasmKernels | undefined;
+  /** Further arenas holding the matrices of a model too large for one WebAssembly memory (weight-placement.ts). */
+  readonly shards?: readonly WeightShard[] | undefined;
   /** Facts about the file for `gemma info` (format, tensor types, chat template). */
   readonly info: ModelInfo;
+}
+
+/** An arena of weights with the kernels bound to its memory (undefined: the reference kernels). */
+export interface WeightShard {
+  readonly arena: Arena;
+  readonly wasm: WasmKernels | undefined;
 }
 
 export interface ModelInfo {
@@ -34,9 +43,13 @@ export interface ModelInfo {
 
 /**
  * Which kernels run the matrix products: "wasm" (WebAssembly SIMD, one thread), "ref" (plain TypeScript), or a
- * factory binding kernels to the arena's memory (a worker pool, for threads).
+ * factory binding kernels to the arenas' memories (a worker pool, for threads): one WasmKernels per memory, in
+ * order, all computed by the same threads (a model beyond 4 GiB has several memories, weight-placement.ts).
  */
-export type Backend = "wasm" | "ref" | { readonly shared: boolean; create(memory: WebAssembly.Memory): Promise<WasmKernels> };
+export type Backend =
+  | "wasm"
+  | "ref"
+  | { readonly shared: boolean; create(memories: readonly WebAssembly.Memory[]): Promise<readonly WasmKernels[]> };
 
 export interface LoadProgress {
   readonly loadedBytes: number;
@@ -45,5 +58,7 @@ export interface LoadProgress {
 
 export interface LoadOptions {
   readonly backend?: Backend;
+  /** When weights are spread over several WebAssembly memories (tests lower these to exercise it on small models). */
+  readonly arenaLimits?: ArenaLimits;
   readonly onProgress?: ((p: LoadProgress) => void) | undefined;
 }

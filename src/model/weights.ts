@@ -8,6 +8,8 @@ export interface Matrix {
   /** Byte address in the arena. */
   readonly ptr: number;
   readonly rowBytes: number;
+  /** The weight shard (Model.shards) holding it; undefined: the main arena (see weight-placement.ts). */
+  readonly shard?: number | undefined;
 }
 
 /** An f32 vector in the arena (norm weights, already the effective multiplier 1 + w). */
@@ -40,6 +42,8 @@ export interface ModelWeights {
   /** The LM head; the token embedding itself when tied (every Gemma). */
   readonly output: Matrix;
   readonly layers: readonly LayerWeights[];
+  /** Projections of a pooled embedding, applied in order (empty for text generators). */
+  readonly dense: readonly Matrix[];
 }
 
 /** The roles of a layer's tensors; each file format's name table maps them to its own names. */
@@ -50,6 +54,8 @@ export interface WeightNames {
   readonly outputNorm: string;
   /** The untied LM head, used when the file has it. */
   readonly output: string;
+  /** The projections after pooling, in order; those the file has are used. */
+  readonly dense: readonly string[];
   layer(index: number, role: LayerRole): string;
 }
 
@@ -85,5 +91,6 @@ export function assembleWeights(
     });
   }
   const tokenEmbedding = m(names.tokenEmbedding);
-  return { tokenEmbedding, outputNorm: v(names.outputNorm), output: matrices.get(names.output) ?? tokenEmbedding, layers };
+  const dense = names.dense.flatMap((name) => matrices.get(name) ?? []);
+  return { tokenEmbedding, outputNorm: v(names.outputNorm), output: matrices.get(names.output) ?? tokenEmbedding, layers, dense };
 }

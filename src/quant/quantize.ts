@@ -1,5 +1,6 @@
 import { encodeBF16, encodeF16, encodeF32 } from "./activation-encoders.js";
 import { quantizeQ4_0, quantizeQ4_1, quantizeQ5_0, quantizeQ5_1, quantizeQ8_0 } from "./quantize-block32.js";
+import { quantizeQ4_K, quantizeQ6_K } from "./quantize-superblock.js";
 import { checkFloats, checkRowBytes, unsupportedType } from "./row-checks.js";
 import { GgmlType, typeTraits } from "./types.js";
 
@@ -16,12 +17,15 @@ const QUANTIZERS: ReadonlyMap<number, RowEncoder> = new Map<number, RowEncoder>(
   [GgmlType.Q5_0, quantizeQ5_0],
   [GgmlType.Q5_1, quantizeQ5_1],
   [GgmlType.Q8_0, quantizeQ8_0],
+  [GgmlType.Q4_K, quantizeQ4_K],
+  [GgmlType.Q6_K, quantizeQ6_K],
 ]);
 
 /**
  * Stores x[xOffset..xOffset+n) as one row of weight type `type`, byte for byte as ggml's reference
- * quantizers (quantize_row_*_ref) and gguf-py's quantize do. K-quants and IQ4 types need ggml's
- * search-based quantizers and are refused with UNSUPPORTED_TENSOR_TYPE.
+ * quantizers (quantize_row_*_ref: what llama-quantize writes without an importance matrix) and, for the
+ * 32-element types, gguf-py's quantize do. Other K-quants and the IQ types are refused with
+ * UNSUPPORTED_TENSOR_TYPE.
  */
 export function quantizeRow(type: number, x: Float32Array, xOffset: number, n: number, out: Uint8Array, outOffset: number): void {
   const quantize = QUANTIZERS.get(type);

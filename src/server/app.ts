@@ -1,8 +1,11 @@
+import { BatchedModel } from "../api/batched-model.js";
 import type { GemmaModel } from "../api/model.js";
 import { ApiError } from "./api-error.js";
+import { embeddingsResponse } from "./embeddings.js";
 import { runGeneration, type GenerationContext } from "./generation-handler.js";
 import { ServerMetrics } from "./metrics.js";
 import { parseChatRequest, parseCompletionRequest } from "./openai-request.js";
+import { isPagePath, pageResponse } from "./page/routes.js";
 import { RequestQueue } from "./request-queue.js";
 
 export interface ServerOptions {
@@ -11,8 +14,13 @@ export interface ServerOptions {
   readonly modelId: string;
   /** When set, every /v1/ route needs `Authorization: Bearer <apiKey>`. */
   readonly apiKey?: string | undefined;
-  /** Requests that may wait while one runs (default 16); one more is answered 429. */
+  /** Requests that may wait while every slot is busy (default 16); one more is answered 429. */
   readonly queueSize?: number | undefined;
+  /**
+   * Generations that run at once, decoded together in one batch (default 4): each has its own KV cache of the
+   * model's context size, so memory grows with it, while a step over 4 rows costs little more than over 1.
+   */
+  readonly parallel?: number | undefined;
   /** Origin allowed by CORS ("*" for any); CORS headers are off when absent. */
   readonly corsOrigin?: string | undefined;
   /** Largest request body in bytes (default 4 MiB); a larger one is answered 413. */
@@ -25,18 +33,24 @@ export interface ServerApp {
 }
 
 const DEFAULT_QUEUE = 16;
+export const DEFAULT_PARALLEL = 4;
 const DEFAULT_MAX_BODY = 4 * 1024 * 1024;
 const ROUTES = ["/v1/chat/completions", "/v1/completions", "/v1/models", "/v1/embeddings", "/health", "/metrics"];
 
 export function createApp(o: ServerOptions): ServerApp {
-  const queue = new RequestQueue(o.queueSize ?? DEFAULT_QUEUE);
+  const batch = new BatchedModel(o.model, o.parallel ?? DEFAULT_PARALLEL);
+  const queue = new RequestQueue(o.queueSize ?? DEFAULT_QUEUE, batch.sequences);
   const metrics = new ServerMetrics();
-  const ctx: GenerationContext = { model: o.model, modelId: o.modelId, queue, metrics };
+  const ctx: GenerationContext = { model: o.model, batch, modelId: o.modelId, queue, metrics };
   const maxBody = o.maxBodyBytes ?? DEFAULT_MAX_BODY;
 
   const route = async (request: Request, path: string, arrived: number): Promise<Response> => {
     const method = request.method;
     if (method === "OPTIONS" && o.corsOrigin !== undefined) return new Response(null, { status: 204, headers: preflightHeaders() });
+    if (isPagePath(path)) {
+      if (method !== "GET") throw new ApiError(405, `${path} takes GET, not ${method}`, { code: "method_not_allowed" });
+      return pageResponse(path, o.apiKey !== undefined);
+    }
     if (!ROUTES.includes(path)) throw new ApiError(404, `no route ${path}`, { code: "not_found" });
     const post = path === "/v1/chat/completions" || path === "/v1/completions" || path === "/v1/embeddings";
     if (method !== (post ? "POST" : "GET")) throw new ApiError(405, `${path} takes ${post ? "POST" : "GET"}, not ${method}`, { code: "method_not_allowed" });
@@ -45,16 +59,15 @@ export function createApp(o: ServerOptions): ServerApp {
       case "/health":
         return Response.json({ status: "ok" });
       case "/metrics":
-        return new Response(metrics.render(queue.depth), { headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" } });
+        return new Response(metrics.render(queue.depth, batch.stats, batch.sequences), { headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" } });
       case "/v1/models":
         return Response.json({ object: "list", data: [{ id: o.modelId, object: "model", created: 0, owned_by: "gemma-ts" }] });
       case "/v1/embeddings":
-        await readJson(request, maxBody);
-        throw new ApiError(400, "this model does not produce embeddings", { code: "unsupported_endpoint" });
+        return embeddingsResponse(await readJson(request, maxBody), o.model, o.modelId);
       case "/v1/chat/completions":
-        return runGeneration(ctx, "chat", parseChatRequest(await readJson(request, maxBody), o.model, o.modelId), request.signal, arrived);
+        return runGeneration(ctx, "chat", parseChatRequest(await readJson(request, maxBody), o.model, o.modelId, ctx.batch.contextSize), request.signal, arrived);
       default:
-        return runGeneration(ctx, "completion", parseCompletionRequest(await readJson(request, maxBody), o.model, o.modelId), request.signal, arrived);
+        return runGeneration(ctx, "completion", parseCompletionRequest(await readJson(request, maxBody), o.model, o.modelId, ctx.batch.contextSize), request.signal, arrived);
     }
   };
 

@@ -1,5 +1,7 @@
+import type { BatchedModel } from "../api/batched-model.js";
 import type { GemmaModel } from "../api/model.js";
 import type { GenerateResult } from "../engine/generate.js";
+import type { GenerationStream } from "../engine/generation-stream.js";
 import { isGemmaError } from "../util/errors.js";
 import { ApiError } from "./api-error.js";
 import type { ServerMetrics } from "./metrics.js";
@@ -12,6 +14,8 @@ export type Endpoint = "chat" | "completion";
 
 export interface GenerationContext {
   readonly model: GemmaModel;
+  /** Runs the generations, up to one per slot at once (the queue hands out the slots). */
+  readonly batch: BatchedModel;
   readonly modelId: string;
   readonly queue: RequestQueue;
   readonly metrics: ServerMetrics;
@@ -19,70 +23,90 @@ export interface GenerationContext {
 
 const SSE_HEADERS = { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" };
 
+/** Choice i of a seeded request samples with seed + i, so that n choices differ yet repeat run to run. */
+function choiceSeed(seed: number | undefined, i: number): number | undefined {
+  return seed === undefined ? undefined : (seed + i) >>> 0;
+}
+
 /**
- * Waits for the model, then runs one generation: streamed as server-sent events (`data: {...}` chunks, then
- * `data: [DONE]`) or answered as one JSON object. `signal` (the client going away) aborts the generation, so the
- * model is free for the next request.
+ * Waits for req.n slots, then runs the n choices together: streamed as server-sent events (`data: {...}` chunks
+ * tagged with their choice index, then `data: [DONE]`) or answered as one JSON object. `signal` (the client
+ * going away) aborts every choice, so the slots are free for the next request within one step.
  */
 export async function runGeneration(ctx: GenerationContext, kind: Endpoint, req: ParsedRequest, signal: AbortSignal, arrived: number): Promise<Response> {
   const abort = new AbortController();
   const onClientGone = () => abort.abort();
   signal.addEventListener("abort", onClientGone, { once: true });
-  let stream;
+  let streams: GenerationStream<GenerateResult>[];
+  let release: () => void;
   try {
-    stream = ctx.model.generate(req.prompt, { ...req.options, signal: abort.signal });
+    streams = Array.from({ length: req.n }, (_, i) =>
+      ctx.batch.generate(req.prompt, { ...req.options, seed: choiceSeed(req.options.seed, i), signal: abort.signal }),
+    );
+    release = await ctx.queue.acquire(signal, req.n);
   } catch (e) {
     signal.removeEventListener("abort", onClientGone);
+    abort.abort();
     if (isGemmaError(e)) throw new ApiError(400, e.message, { code: e.code.toLowerCase() });
     throw e;
   }
-  const release = await ctx.queue.acquire(signal).catch((e: unknown) => {
-    signal.removeEventListener("abort", onClientGone);
-    throw e;
-  });
   const id = `${kind === "chat" ? "chatcmpl" : "cmpl"}-${crypto.randomUUID()}`;
   const created = Math.floor(Date.now() / 1000);
   const head = { id, object: kind === "chat" ? "chat.completion.chunk" : "text_completion", created, model: ctx.modelId };
-  const completionLogprobs = kind === "completion" && req.topLogprobs !== undefined ? new CompletionLogprobs() : undefined;
+  let firstToken = true;
 
-  /** Reads the generation, handing each piece to `emit`; frees the model however it ends. */
-  const drive = async (emit: (text: string, logprobs: unknown) => void): Promise<GenerateResult> => {
-    try {
-      let text = "";
-      let first = true;
-      for await (const chunk of stream) {
-        if (first && chunk.token !== undefined) {
-          ctx.metrics.observeTimeToFirstToken((performance.now() - arrived) / 1000);
-          first = false;
-        }
-        let logprobs: unknown = null;
-        if (chunk.logprobs && kind === "chat") logprobs = { content: [chatLogprob(ctx.model, chunk.logprobs)] };
-        if (chunk.logprobs && completionLogprobs) logprobs = completionLogprobs.add(ctx.model, chunk.logprobs, text.length);
-        text += chunk.text;
-        emit(chunk.text, logprobs);
+  /** Reads choice `index`, handing each piece to `emit`. */
+  const drive = async (index: number, emit: (index: number, text: string, logprobs: unknown) => void, completionLogprobs: CompletionLogprobs | undefined) => {
+    const stream = streams[index]!;
+    let text = "";
+    for await (const chunk of stream) {
+      if (firstToken && chunk.token !== undefined) {
+        ctx.metrics.observeTimeToFirstToken((performance.now() - arrived) / 1000);
+        firstToken = false;
       }
-      const r = await stream.finished();
-      ctx.metrics.countGeneration(r.promptTokens, r.tokens.length, r.decodeMs);
-      return r;
+      let logprobs: unknown = null;
+      if (chunk.logprobs && kind === "chat") logprobs = { content: [chatLogprob(ctx.model, chunk.logprobs)] };
+      if (chunk.logprobs && completionLogprobs) logprobs = completionLogprobs.add(ctx.model, chunk.logprobs, text.length);
+      text += chunk.text;
+      emit(index, chunk.text, logprobs);
+    }
+    const r = await stream.finished();
+    ctx.metrics.countGeneration(r.promptTokens, r.tokens.length, r.decodeMs);
+    return r;
+  };
+  /** Runs every choice; the first failure aborts the others. The slots are freed however it ends. */
+  const driveAll = async (emit: (index: number, text: string, logprobs: unknown) => void, logprobs: (CompletionLogprobs | undefined)[]) => {
+    try {
+      return await Promise.all(
+        streams.map((_, i) =>
+          drive(i, emit, logprobs[i]).catch((e: unknown) => {
+            abort.abort();
+            throw e;
+          }),
+        ),
+      );
     } finally {
       signal.removeEventListener("abort", onClientGone);
       release();
     }
   };
+  const totals = (rs: readonly GenerateResult[]) => usage(rs[0]!.promptTokens, rs.reduce((sum, r) => sum + r.tokens.length, 0));
+  const completionLogprobs = streams.map(() => (kind === "completion" && req.topLogprobs !== undefined ? new CompletionLogprobs() : undefined));
 
   if (!req.stream) {
-    const chatLogprobs: unknown[] = [];
-    const r = await drive((_text, lp) => {
-      if (kind === "chat" && lp) chatLogprobs.push(...(lp as { content: unknown[] }).content);
+    const chatLogprobs: unknown[][] = streams.map(() => []);
+    const rs = await driveAll((i, _text, lp) => {
+      if (kind === "chat" && lp) chatLogprobs[i]!.push(...(lp as { content: unknown[] }).content);
+    }, completionLogprobs);
+    const choices = rs.map((r, index) => {
+      const reason = finishReason(r.finishReason);
+      const logprobs = req.topLogprobs === undefined ? null : kind === "chat" ? { content: chatLogprobs[index] } : completionLogprobs[index];
+      return kind === "chat"
+        ? { index, message: { role: "assistant", content: r.text, refusal: null }, logprobs, finish_reason: reason }
+        : { index, text: r.text, logprobs, finish_reason: reason };
     });
-    const reason = finishReason(r.finishReason);
-    const logprobs = req.topLogprobs === undefined ? null : kind === "chat" ? { content: chatLogprobs } : completionLogprobs;
-    const choice =
-      kind === "chat"
-        ? { index: 0, message: { role: "assistant", content: r.text, refusal: null }, logprobs, finish_reason: reason }
-        : { index: 0, text: r.text, logprobs, finish_reason: reason };
     const object = kind === "chat" ? "chat.completion" : "text_completion";
-    return Response.json({ ...head, object, choices: [choice], usage: usage(r.promptTokens, r.tokens.length) });
+    return Response.json({ ...head, object, choices, usage: totals(rs) });
   }
 
   const encoder = new TextEncoder();
@@ -95,15 +119,17 @@ export async function runGeneration(ctx: GenerationContext, kind: Endpoint, req:
           // the client went away: the abort ends the generation
         }
       };
-      const choice = (fields: Record<string, unknown>) => ({ ...head, choices: [{ index: 0, ...fields }] });
-      if (kind === "chat") send(choice({ delta: { role: "assistant", content: "" }, logprobs: null, finish_reason: null }));
-      drive((text, lp) => {
-        send(kind === "chat" ? choice({ delta: { content: text }, logprobs: lp, finish_reason: null }) : choice({ text, logprobs: lp, finish_reason: null }));
-      })
-        .then((r) => {
-          const reason = finishReason(r.finishReason);
-          send(kind === "chat" ? choice({ delta: {}, logprobs: null, finish_reason: reason }) : choice({ text: "", logprobs: null, finish_reason: reason }));
-          if (req.includeUsage) send({ ...head, choices: [], usage: usage(r.promptTokens, r.tokens.length) });
+      const choice = (index: number, fields: Record<string, unknown>) => ({ ...head, choices: [{ index, ...fields }] });
+      if (kind === "chat") streams.forEach((_, i) => send(choice(i, { delta: { role: "assistant", content: "" }, logprobs: null, finish_reason: null })));
+      driveAll((i, text, lp) => {
+        send(kind === "chat" ? choice(i, { delta: { content: text }, logprobs: lp, finish_reason: null }) : choice(i, { text, logprobs: lp, finish_reason: null }));
+      }, completionLogprobs)
+        .then((rs) => {
+          rs.forEach((r, i) => {
+            const reason = finishReason(r.finishReason);
+            send(kind === "chat" ? choice(i, { delta: {}, logprobs: null, finish_reason: reason }) : choice(i, { text: "", logprobs: null, finish_reason: reason }));
+          });
+          if (req.includeUsage) send({ ...head, choices: [], usage: totals(rs) });
           send("[DONE]");
         })
         .catch((e: unknown) => send(new ApiError(500, isGemmaError(e) ? e.message : String(e)).body()))

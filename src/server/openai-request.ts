@@ -1,4 +1,5 @@
 import type { CompletionOptions, GemmaModel } from "../api/model.js";
+import { fimPromptIds, fimStopTokens, fimTokens } from "../engine/fim.js";
 import type { ChatMessage } from "../engine/prompt.js";
 import { ApiError, badField } from "./api-error.js";
 
@@ -11,6 +12,8 @@ export interface ParsedRequest {
   readonly includeUsage: boolean;
   /** Alternatives per token wanted in logprobs; undefined: no logprobs. */
   readonly topLogprobs: number | undefined;
+  /** Choices wanted (OpenAI's `n`): that many independent generations of the same prompt. */
+  readonly n: number;
   readonly options: CompletionOptions;
 }
 
@@ -18,8 +21,11 @@ type Body = Record<string, unknown>;
 
 /** OpenAI allows at most 4 stop sequences. */
 const MAX_STOPS = 4;
+/** OpenAI's limit on `n`; the server's --parallel bounds it further. */
+const MAX_CHOICES = 128;
 
-export function parseChatRequest(raw: unknown, model: GemmaModel, modelId: string): ParsedRequest {
+/** `contextSize`: positions of the sequence that will run the request. */
+export function parseChatRequest(raw: unknown, model: GemmaModel, modelId: string, contextSize: number): ParsedRequest {
   const body = common(raw, modelId);
   if (body.tools !== undefined || body.functions !== undefined || body.tool_choice !== undefined) {
     throw new ApiError(400, "tool calling is not supported", { param: "tools", code: "unsupported_parameter" });
@@ -35,20 +41,31 @@ export function parseChatRequest(raw: unknown, model: GemmaModel, modelId: strin
   const top = optionalInt(body, "top_logprobs", 0, 20);
   if (top !== undefined && !logprobs) throw badField("top_logprobs", "top_logprobs needs logprobs: true");
   const maxTokens = optionalInt(body, "max_completion_tokens", 1) ?? optionalInt(body, "max_tokens", 1);
-  return finish(body, model, prompt, maxTokens, logprobs ? (top ?? 0) : undefined);
+  return finish(body, model, contextSize, prompt, "messages", maxTokens, logprobs ? (top ?? 0) : undefined);
 }
 
-export function parseCompletionRequest(raw: unknown, model: GemmaModel, modelId: string): ParsedRequest {
+export function parseCompletionRequest(raw: unknown, model: GemmaModel, modelId: string, contextSize: number): ParsedRequest {
   const body = common(raw, modelId);
-  if (body.suffix !== undefined && body.suffix !== null && body.suffix !== "") {
-    throw new ApiError(400, "suffix (fill-in-the-middle) is not supported yet", { param: "suffix", code: "unsupported_parameter" });
-  }
   if (optionalBoolean(body, "echo") === true) throw new ApiError(400, "echo is not supported", { param: "echo", code: "unsupported_parameter" });
   const text = body.prompt;
   if (typeof text !== "string") throw badField("prompt", "prompt must be a string (arrays of prompts and token arrays are not supported)");
-  if (text === "") throw badField("prompt", "prompt is empty");
-  const prompt = model.tokenize(text, { addBos: model.tokenizer.addBos });
-  return finish(body, model, prompt, optionalInt(body, "max_tokens", 1), optionalInt(body, "logprobs", 0, 5));
+  const suffix = optionalString(body, "suffix");
+  const maxTokens = optionalInt(body, "max_tokens", 1);
+  const logprobs = optionalInt(body, "logprobs", 0, 5);
+  if (suffix === undefined || suffix === "") {
+    if (text === "") throw badField("prompt", "prompt is empty");
+    return finish(body, model, contextSize, model.tokenize(text, { addBos: model.tokenizer.addBos }), "prompt", maxTokens, logprobs);
+  }
+  // A suffix asks for fill-in-the-middle: prompt and suffix go around CodeGemma's FIM markers (engine/fim.ts).
+  const tok = model.tokenizer;
+  let markers;
+  try {
+    markers = fimTokens(tok, model.info.metadata);
+  } catch (e) {
+    throw new ApiError(400, `suffix needs a fill-in-the-middle model: ${(e as Error).message}`, { param: "suffix", code: "unsupported_parameter" });
+  }
+  const r = finish(body, model, contextSize, fimPromptIds(tok, markers, text, suffix), "prompt", maxTokens, logprobs);
+  return { ...r, options: { ...r.options, stopTokens: fimStopTokens(tok, markers) } };
 }
 
 /** Checks shared by both routes: an object body, the model name, n. */
@@ -59,15 +76,14 @@ function common(raw: unknown, modelId: string): Body {
   if (name !== undefined && name !== modelId) {
     throw new ApiError(404, `the model "${name}" does not exist; this server serves "${modelId}"`, { param: "model", code: "model_not_found" });
   }
-  const n = optionalInt(body, "n", 1);
-  if (n !== undefined && n !== 1) throw badField("n", "only n = 1 is supported");
+  optionalInt(body, "n", 1, MAX_CHOICES);
   return body;
 }
 
-function finish(body: Body, model: GemmaModel, prompt: readonly number[], maxTokens: number | undefined, topLogprobs: number | undefined): ParsedRequest {
-  const contextSize = model.sequence.ctx.contextSize;
+/** `promptParam`: the field the prompt came from, named when it does not fit the context. */
+function finish(body: Body, model: GemmaModel, contextSize: number, prompt: readonly number[], promptParam: string, maxTokens: number | undefined, topLogprobs: number | undefined): ParsedRequest {
   if (prompt.length >= contextSize) {
-    throw new ApiError(400, `the prompt has ${prompt.length} tokens; the context holds ${contextSize}`, { param: "messages", code: "context_length_exceeded" });
+    throw new ApiError(400, `the prompt has ${prompt.length} tokens; the context holds ${contextSize}`, { param: promptParam, code: "context_length_exceeded" });
   }
   const streamOptions = body.stream_options;
   if (streamOptions !== undefined && streamOptions !== null && (typeof streamOptions !== "object" || Array.isArray(streamOptions))) {
@@ -80,6 +96,7 @@ function finish(body: Body, model: GemmaModel, prompt: readonly number[], maxTok
   const seed = optionalInt(body, "seed", Number.MIN_SAFE_INTEGER);
   return {
     prompt,
+    n: optionalInt(body, "n", 1, MAX_CHOICES) ?? 1,
     stream: optionalBoolean(body, "stream") ?? false,
     includeUsage: includeUsage ?? false,
     topLogprobs,

@@ -3,6 +3,7 @@ import { type HfTokenizerConfig, readHfTokenizerConfig } from "./hf-config.js";
 import { JsonFields } from "./json-fields.js";
 import { PieceType } from "./piece-type.js";
 import { type Tokenizer, createTokenizer } from "./tokenizer.js";
+import type { TokenizerVocab } from "./vocab.js";
 
 const SOURCE = "tokenizer.json";
 
@@ -17,6 +18,11 @@ const SOURCE = "tokenizer.json";
  * Other shapes throw TOKENIZER_BAD_JSON naming the unsupported part.
  */
 export function tokenizerFromHfJson(json: unknown, config?: unknown): Tokenizer {
+  return createTokenizer(vocabFromHfJson(json, config));
+}
+
+/** The vocabulary tokenizerFromHfJson builds its tokenizer from (also what a GGUF converter writes). */
+export function vocabFromHfJson(json: unknown, config?: unknown): TokenizerVocab {
   const f = new JsonFields(SOURCE);
   const root = f.object(json, "the file");
   const model = f.object(root.model, "model");
@@ -66,7 +72,7 @@ export function tokenizerFromHfJson(json: unknown, config?: unknown): Tokenizer 
     if (id < 0) throw f.fail(`${field} "${named}" is not in the vocabulary`);
     return id;
   };
-  return createTokenizer({
+  return {
     source: SOURCE,
     pieces,
     types: Uint8Array.from(types),
@@ -79,7 +85,7 @@ export function tokenizerFromHfJson(json: unknown, config?: unknown): Tokenizer 
     addSpacePrefix,
     matchEscapedText: false,
     byteFallback,
-  });
+  };
 }
 
 /** Replace(" " → "▁"), alone or in a Sequence with Prepend("▁"); returns whether ▁ is prepended. */

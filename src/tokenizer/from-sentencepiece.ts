@@ -3,6 +3,7 @@ import { readHfTokenizerConfig } from "./hf-config.js";
 import { PieceType, isPieceType } from "./piece-type.js";
 import { parseSentencePieceModel } from "./sentencepiece-model.js";
 import { type Tokenizer, createTokenizer } from "./tokenizer.js";
+import type { TokenizerVocab } from "./vocab.js";
 
 const SOURCE = "tokenizer.model";
 
@@ -21,6 +22,11 @@ const SOURCE = "tokenizer.model";
  * whenever there is one.
  */
 export function tokenizerFromSentencePiece(bytes: Uint8Array, config?: unknown): Tokenizer {
+  return createTokenizer(vocabFromSentencePiece(bytes, config));
+}
+
+/** The vocabulary tokenizerFromSentencePiece builds its tokenizer from (also what a GGUF converter writes). */
+export function vocabFromSentencePiece(bytes: Uint8Array, config?: unknown): TokenizerVocab {
   const m = parseSentencePieceModel(bytes, SOURCE);
   const bad = (what: string) => new GemmaError("TOKENIZER_BAD_MODEL_PROTO", `${SOURCE}: ${what}`);
   if (m.trainer.modelType !== 2) throw bad(`model_type ${m.trainer.modelType} is not supported (only BPE, 2)`);
@@ -73,7 +79,7 @@ export function tokenizerFromSentencePiece(bytes: Uint8Array, config?: unknown):
     return id !== undefined && types[id] === PieceType.CONTROL ? id : -1;
   };
   const bos = named(cfg?.bosToken, "bos_token") ?? control(m.trainer.bosPiece);
-  return createTokenizer({
+  return {
     source: SOURCE,
     pieces: m.pieces,
     types,
@@ -86,5 +92,5 @@ export function tokenizerFromSentencePiece(bytes: Uint8Array, config?: unknown):
     addSpacePrefix: false,
     matchEscapedText: true,
     byteFallback: m.trainer.byteFallback,
-  });
+  };
 }

@@ -3,5 +3,5 @@ export { createTokenizer } from "./tokenizer.js";
 export type { MergeRule, TokenizerVocab } from "./vocab.js";
 export { PieceType } from "./piece-type.js";
 export { tokenizerFromGguf } from "./from-gguf.js";
-export { tokenizerFromHfJson } from "./from-hf-json.js";
-export { tokenizerFromSentencePiece } from "./from-sentencepiece.js";
+export { tokenizerFromHfJson, vocabFromHfJson } from "./from-hf-json.js";
+export { tokenizerFromSentencePiece, vocabFromSentencePiece } from "./from-sentencepiece.js";

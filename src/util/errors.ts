@@ -39,6 +39,9 @@ export type ErrorCode =
   | "MODEL_BAD_CONFIG"
   | "MODEL_MISSING_TENSOR"
   | "MODEL_BAD_TENSOR_SHAPE"
+  | "MODEL_NOT_EMBEDDING"
+  // conversion
+  | "CONVERT_NOT_EXPRESSIBLE"
   // engine
   | "CONTEXT_OVERFLOW"
   | "BAD_PROMPT"

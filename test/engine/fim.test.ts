@@ -8,31 +8,7 @@ import { ggufArray, ggufValue } from "../../src/formats/gguf/index.js";
 import { openGgufPath, writeGgufPath } from "../../src/platform/node/gguf-files.js";
 import { loadModel } from "../../src/platform/node/load-model.js";
 import { GemmaError } from "../../src/util/errors.js";
-
-const TINY_GEMMA = "test/fixtures/tiny/gemma.gguf";
-/** Word pieces of the tiny vocabulary (test/fixtures/tiny/README.md) standing in for the FIM markers. */
-const PRE = 289; // ▁cat
-const SUF = 290; // ▁sat
-const MID = 291; // ▁on
-const SEP = 292; // ▁mat
-
-/** The tiny Gemma with FIM key ids in llama.cpp's current ("fim_pre") or older ("prefix") spelling. */
-async function tinyWithFimKeys(spelling: "current" | "older"): Promise<string> {
-  const keys =
-    spelling === "current"
-      ? { fim_pre_token_id: PRE, fim_suf_token_id: SUF, fim_mid_token_id: MID, fim_sep_token_id: SEP }
-      : { prefix_token_id: PRE, suffix_token_id: SUF, middle_token_id: MID };
-  const src = await openGgufPath(TINY_GEMMA);
-  const path = join(mkdtempSync(join(tmpdir(), "gemma-fim-")), `tiny-fim-${spelling}.gguf`);
-  try {
-    const meta = [...src.metadata.entries(), ...Object.entries(keys).map(([k, v]) => [`tokenizer.ggml.${k}`, ggufValue.u32(v)] as const)];
-    const tensors = src.tensors.map((t) => ({ name: t.name, dims: t.dims, type: t.type, data: () => src.readTensor(t) }));
-    await writeGgufPath(path, meta, tensors);
-  } finally {
-    await src.close();
-  }
-  return path;
-}
+import { MID, PRE, SEP, SUF, TINY_GEMMA, tinyWithFimKeys } from "../helpers/tiny-fim.js";
 
 async function markersOf(path: string) {
   const file = await openGgufPath(path);

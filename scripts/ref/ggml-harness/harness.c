@@ -1,5 +1,6 @@
 // gemma-ts test-vector harness: runs ggml's own CPU-backend quantization and dot-product routines
-// on rows sent by scripts/ref/quant-harness-vectors.py. Built by build.sh; never part of the library.
+// on rows sent by scripts/ref/quant-harness-vectors.py and scripts/ref/quant-weight-vectors.py. Built by
+// build.sh; never part of the library.
 //
 // Protocol (little endian, stdin -> stdout), one command after another until end of input:
 //   'A' u32 type, u32 n, f32[n]            -> u32 len, the row as ggml's CPU backend quantizes an
@@ -9,6 +10,9 @@
 //                                             vec_dot_type, f32 vec_dot(weights, that row),
 //                                             f64 sum |w_i * x_i| (w dequantized by ggml's to_float)
 //   'F' u32 type, u32 n, row bytes         -> f32[n], ggml's to_float of the row
+//   'Q' u32 type, u32 n, f32[n]            -> u32 len, the row as ggml_quantize_chunk stores a weight
+//                                             row without an importance matrix (quantize_row_*_ref,
+//                                             what llama-quantize writes)
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -133,6 +137,19 @@ static void command_dequantize(void) {
     free(row);
 }
 
+static void command_quantize_weight(void) {
+    const enum ggml_type type = (enum ggml_type) read_u32();
+    const uint32_t n = read_u32();
+    float * x = zeroed(sizeof(float) * n);
+    read_exact(x, sizeof(float) * n);
+    const size_t size = ggml_row_size(type, n);
+    void * out = zeroed(size);
+    ggml_quantize_chunk(type, x, out, 0, 1, n, NULL);
+    write_row(out, size);
+    free(out);
+    free(x);
+}
+
 int main(void) {
     ggml_cpu_init();
     int c;
@@ -141,6 +158,7 @@ int main(void) {
             case 'A': command_activation(); break;
             case 'D': command_dot(); break;
             case 'F': command_dequantize(); break;
+            case 'Q': command_quantize_weight(); break;
             default:
                 fprintf(stderr, "harness: unknown command %d\n", c);
                 return 1;

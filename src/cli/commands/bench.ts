@@ -10,7 +10,8 @@ import type { Tokenizer } from "../../tokenizer/tokenizer.js";
 import { boolArg, intArg, stringArg } from "../args.js";
 import type { Command } from "../command.js";
 import { readJsonFile } from "../generation-flags.js";
-import { MODEL_OPTIONS, loadModelFromArgs } from "../model-options.js";
+import { CONTEXT_OPTIONS, MODEL_OPTIONS, kvType, loadModelFromArgs } from "../model-options.js";
+import { measureKernels } from "./bench-kernels.js";
 
 /** Tokens of the untimed warm-up prefill (it pages in the weights and starts the worker threads). */
 const WARMUP_TOKENS = 8;
@@ -34,7 +35,7 @@ interface RepTimes {
 export const benchCommand: Command = {
   name: "bench",
   summary: "measure prefill and decode speed, time to first token, load time and peak memory",
-  usage: "gemma bench [-m MODEL] [-t N] [--pp 512] [--tg 128] [--depth D] [--reps R] [--json-schema FILE] [--json]",
+  usage: "gemma bench [-m MODEL] [-t N] [--pp 512] [--tg 128] [--depth D] [--kv-type f32|f16|q8_0] [--reps R] [--json-schema FILE] [--kernels] [--json]",
   options: {
     ...MODEL_OPTIONS,
     pp: { type: "string" },
@@ -43,6 +44,8 @@ export const benchCommand: Command = {
     reps: { type: "string" },
     json: { type: "boolean" },
     "json-schema": { type: "string" },
+    kernels: { type: "boolean" },
+    "kv-type": CONTEXT_OPTIONS["kv-type"]!,
   },
   async run(values, _positionals, io) {
     const pp = intArg(values, "pp", 1, 1 << 20) ?? 512;
@@ -62,7 +65,7 @@ export const benchCommand: Command = {
 
     const ids = benchTokens(model.tokenizer, depth + pp);
     // One forward step for the whole prefill, as llama.cpp does with a batch size >= pp.
-    const ctx = new Context(model, { contextSize: depth + pp + tg, batchSize: pp });
+    const ctx = new Context(model, { contextSize: depth + pp + tg, batchSize: pp, kvType: kvType(values) });
     ctx.evaluate(ids.slice(0, Math.min(WARMUP_TOKENS, ids.length)));
     ctx.clear();
     const times: RepTimes[] = [];
@@ -91,6 +94,8 @@ export const benchCommand: Command = {
       }
       constrainedDecodeMs = sum / reps;
     }
+    // after every timed run and RSS sample: the measurement allocates a few MB of scratch
+    const kernels = boolArg(values, "kernels") ? measureKernels(model) : undefined;
     const result = {
       prefill_tok_s: (pp * 1000) / prefillMs,
       decode_tok_s: (tg * 1000) / decodeMs,
@@ -103,13 +108,17 @@ export const benchCommand: Command = {
       reps,
       threads,
       context_size: ctx.contextSize,
+      kv_type: ctx.kvType,
+      kv_bytes: ctx.kvBytes,
       model: model.info.source,
       model_file: basename(model.info.source),
       backend: backendName(model, threads),
+      weights_bytes: weightBytes(model),
       warmup_tokens: Math.min(WARMUP_TOKENS, ids.length),
       ...(constrainedDecodeMs === undefined
         ? {}
         : { constrained_decode_tok_s: (tg * 1000) / constrainedDecodeMs, constraint_overhead: constrainedDecodeMs / decodeMs - 1 }),
+      ...(kernels === undefined ? {} : { kernels }),
     };
     if (json) {
       io.stdout.write(JSON.stringify(result) + "\n");
@@ -125,7 +134,11 @@ export const benchCommand: Command = {
             : `decode    ${f(result.constrained_decode_tok_s!)} tok/s under --json-schema (overhead ${(result.constraint_overhead! * 100).toFixed(1)}%)\n`) +
           `ttft      ${f(result.ttft_ms)} ms\n` +
           `load      ${f(loadMs)} ms\n` +
-          `peak RSS  ${f(result.peak_rss_mb)} MB\n`,
+          `peak RSS  ${f(result.peak_rss_mb)} MB\n` +
+          (kernels ?? [])
+            .map((k) => `kernel ${k.type.padEnd(6)} matvec ${f(k.matvec_gb_s)} GB/s (${f(k.matvec_gflop_s)} GFLOP/s)` +
+              (k.matmul_gflop_s === undefined ? "" : `, matmul ${f(k.matmul_gflop_s)} GFLOP/s`) + "\n")
+            .join(""),
       );
     }
     return 0;
@@ -190,6 +203,13 @@ export function benchTokens(tok: Tokenizer, n: number): number[] {
   if (tok.bos >= 0 && n > 0) out.push(tok.bos);
   for (let i = 0; out.length < n; i++) out.push(pool[i % pool.length]!);
   return out;
+}
+
+/** Bytes of the weight matrices a decode step reads (the tied embedding once, as the LM head). */
+function weightBytes(model: Model): number {
+  const w = model.weights;
+  const mats = new Set([w.output, ...w.layers.flatMap((l) => [l.wq, l.wk, l.wv, l.wo, l.wGate, l.wUp, l.wDown])]);
+  return [...mats].reduce((s, m) => s + m.rows * m.rowBytes, 0);
 }
 
 function backendName(model: Model, threads: number): string {

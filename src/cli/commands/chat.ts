@@ -9,7 +9,7 @@ import { GemmaError, isGemmaError } from "../../util/errors.js";
 import { intArg, stringArg } from "../args.js";
 import type { Command, CommandIo } from "../command.js";
 import { GENERATION_OPTIONS, generationFromArgs, statsLine, streamTo, templateArg } from "../generation-flags.js";
-import { CONTEXT_OPTIONS, MODEL_OPTIONS, contextSize, loadModelFromArgs, swaFull } from "../model-options.js";
+import { CONTEXT_OPTIONS, MODEL_OPTIONS, contextSize, kvType, loadModelFromArgs, swaFull } from "../model-options.js";
 import { SAMPLING_OPTIONS, SAMPLING_USAGE } from "../sampling-options.js";
 
 const HELP = `commands:
@@ -38,7 +38,7 @@ interface SavedChat {
 export const chatCommand: Command = {
   name: "chat",
   summary: "chat with a model in the terminal (a line ending in \\ continues; /help lists the commands)",
-  usage: `gemma chat [-m MODEL] [--system TEXT] [--template builtin|model] [-n N] [--stop STR]... [-c N] [--context-shift] ${SAMPLING_USAGE}`,
+  usage: `gemma chat [-m MODEL] [--system TEXT] [--template builtin|model] [-n N] [--stop STR]... [-c N] [--kv-type f32|f16|q8_0] [--context-shift] ${SAMPLING_USAGE}`,
   options: { ...MODEL_OPTIONS, ...CONTEXT_OPTIONS, ...SAMPLING_OPTIONS, ...GENERATION_OPTIONS },
   async run(values, _positionals, io) {
     const generation = generationFromArgs(values, 1024);
@@ -46,7 +46,7 @@ export const chatCommand: Command = {
     const system = stringArg(values, "system");
     const loaded = await loadModelFromArgs(values, io);
     const ctx = contextSize(values, Math.min(loaded.config.contextLength, 4096));
-    const model = new GemmaModel(loaded, { contextSize: ctx, swaFull: swaFull(values), threads: intArg(values, "threads", 1, 1024) });
+    const model = new GemmaModel(loaded, { contextSize: ctx, swaFull: swaFull(values), kvType: kvType(values), threads: intArg(values, "threads", 1, 1024) });
     const repl = new ChatRepl(model, io, model.chat({ system, template }), template, generation);
     return repl.run();
   },

@@ -1,7 +1,7 @@
 import { kvCacheBytes } from "../../engine/kv-cache.js";
 import { boolArg } from "../args.js";
 import type { Command } from "../command.js";
-import { CONTEXT_OPTIONS, MODEL_OPTIONS, contextSize, describeModelFromArgs, swaFull } from "../model-options.js";
+import { CONTEXT_OPTIONS, MODEL_OPTIONS, contextSize, describeModelFromArgs, kvType, swaFull } from "../model-options.js";
 
 const DEFAULT_BATCH = 64;
 
@@ -9,12 +9,13 @@ const DEFAULT_BATCH = 64;
 export const infoCommand: Command = {
   name: "info",
   summary: "describe a model: architecture, size, tensor types, tokenizer, memory for a context",
-  usage: "gemma info [-m MODEL] [-c N] [--swa-full] [--json]",
+  usage: "gemma info [-m MODEL] [-c N] [--swa-full] [--kv-type f32|f16|q8_0] [--json]",
   options: { ...MODEL_OPTIONS, ...CONTEXT_OPTIONS, json: { type: "boolean" } },
   async run(values, _positionals, io) {
     const { config: c, tokenizer: tok, info } = await describeModelFromArgs(values, io);
     const ctx = contextSize(values, Math.min(c.contextLength, 4096));
-    const kvBytes = kvCacheBytes(c, { contextSize: ctx, maxBatch: DEFAULT_BATCH, swaFull: swaFull(values) });
+    const kv = kvType(values);
+    const kvBytes = kvCacheBytes(c, { contextSize: ctx, maxBatch: DEFAULT_BATCH, swaFull: swaFull(values), kvType: kv });
     const globalLayers = c.layers.filter((l) => l.window === 0).length;
     const report = {
       file: info.source,
@@ -41,6 +42,7 @@ export const infoCommand: Command = {
       weightBytes: info.weightBytes,
       context: ctx,
       kvCacheBytes: kvBytes,
+      kvType: kv,
       swaFull: swaFull(values),
     };
     if (boolArg(values, "json")) {
@@ -60,7 +62,7 @@ export const infoCommand: Command = {
         .join(", ")}`,
       `tokenizer:       ${tok.vocabSize} tokens, bos ${tok.bos}, eos ${tok.eos}${info.chatTemplate ? ", chat template" : ""}`,
       `weights:         ${mib(info.weightBytes)}`,
-      `KV cache (f32):  ${mib(kvBytes)} for a context of ${ctx}${report.swaFull ? " (full-length sliding-window caches)" : ""}`,
+      `KV cache (${kv}):${" ".repeat(5 - kv.length)}${mib(kvBytes)} for a context of ${ctx}${report.swaFull ? " (full-length sliding-window caches)" : ""}`,
     ];
     io.stdout.write(lines.join("\n") + "\n");
     return 0;

@@ -4,13 +4,13 @@ import { perplexity } from "../../engine/perplexity.js";
 import { GemmaError } from "../../util/errors.js";
 import { boolArg, requiredString } from "../args.js";
 import type { Command } from "../command.js";
-import { CONTEXT_OPTIONS, MODEL_OPTIONS, contextSize, loadModelFromArgs } from "../model-options.js";
+import { CONTEXT_OPTIONS, MODEL_OPTIONS, contextSize, kvType, loadModelFromArgs } from "../model-options.js";
 
 /** `gemma perplexity`: llama.cpp's perplexity method (see engine/perplexity.ts) on a text file. */
 export const perplexityCommand: Command = {
   name: "perplexity",
   summary: "perplexity of a text file, by llama.cpp's method",
-  usage: "gemma perplexity [-m MODEL] -f FILE [-c N] [--json]",
+  usage: "gemma perplexity [-m MODEL] -f FILE [-c N] [--kv-type f32|f16|q8_0] [--json]",
   options: { ...MODEL_OPTIONS, ...CONTEXT_OPTIONS, file: { type: "string", short: "f" }, json: { type: "boolean" } },
   async run(values, _positionals, io) {
     const path = requiredString(values, "file");
@@ -26,7 +26,7 @@ export const perplexityCommand: Command = {
     if (text.endsWith("\n")) text = text.slice(0, -1);
     const model = await loadModelFromArgs(values, io);
     const tokens = model.tokenizer.encode(text, { parseSpecial: false, addBos: true });
-    const ctx = new Context(model, { contextSize: n, batchSize: Math.min(n, 64) });
+    const ctx = new Context(model, { contextSize: n, batchSize: Math.min(n, 64), kvType: kvType(values) });
     const t0 = performance.now();
     const r = perplexity(ctx, tokens, n, { onChunk: (chunk, ppl) => io.stderr.write(`[${chunk + 1}]${ppl.toFixed(4)},`) });
     io.stderr.write(`\n${r.chunks} chunks of ${n} tokens in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);

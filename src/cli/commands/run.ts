@@ -15,7 +15,7 @@ import {
   streamTo,
   templateArg,
 } from "../generation-flags.js";
-import { CONTEXT_OPTIONS, MODEL_OPTIONS, contextSize, loadModelFromArgs, openModelHeader, swaFull } from "../model-options.js";
+import { CONTEXT_OPTIONS, MODEL_OPTIONS, contextSize, kvType, loadModelFromArgs, openModelHeader, swaFull } from "../model-options.js";
 import { SAMPLING_OPTIONS, SAMPLING_USAGE } from "../sampling-options.js";
 import { readAll } from "../stdin.js";
 
@@ -32,7 +32,7 @@ export const runCommand: Command = {
   summary: "generate text from a prompt (-p, or stdin)",
   usage:
     "gemma run [-m MODEL] [-p PROMPT] [-n N] [--system TEXT] [--stop STR]... [--json-schema FILE | --grammar FILE] [--template builtin|model] " +
-    `[--raw] [--fim-prefix TEXT --fim-suffix TEXT] [-c N] [--context-shift] ${SAMPLING_USAGE}`,
+    `[--raw] [--fim-prefix TEXT --fim-suffix TEXT] [-c N] [--kv-type f32|f16|q8_0] [--context-shift] ${SAMPLING_USAGE}`,
   options: {
     ...MODEL_OPTIONS,
     ...CONTEXT_OPTIONS,
@@ -85,7 +85,7 @@ export const runCommand: Command = {
     if (prompt.length >= ctxSize && gen.contextOverflow !== "shift") {
       throw new GemmaError("CONTEXT_OVERFLOW", `the prompt has ${prompt.length} tokens; the context holds ${ctxSize} (raise -c)`);
     }
-    const model = new GemmaModel(loaded, { contextSize: ctxSize, swaFull: swaFull(values), threads: intArg(values, "threads", 1, 1024) });
+    const model = new GemmaModel(loaded, { contextSize: ctxSize, swaFull: swaFull(values), kvType: kvType(values), threads: intArg(values, "threads", 1, 1024) });
     const r = await streamTo(io, model.generate(prompt, { ...gen, jsonSchema, grammar, stopTokens: fimStops, signal: io.signal }));
     io.stdout.write("\n");
     io.stderr.write("\n" + statsLine(r));

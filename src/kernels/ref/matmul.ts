@@ -3,6 +3,7 @@ import { vecDot } from "../../quant/dot.js";
 import type { Arena } from "../arena.js";
 import type { Kernels } from "../kernels.js";
 import type { Matrix } from "../../model/weights.js";
+import { attention } from "./attention.js";
 
 /**
  * Reference matrix products: quantize each activation row to the weight's paired type, then one ggml-style
@@ -12,6 +13,7 @@ export function createRefKernels(arena: Arena, maxActivationBytes: number): Kern
   const scratch = arena.alloc(maxActivationBytes);
   return {
     name: "ref",
+    attention,
     matmul(w: Matrix, x: number, nTok: number, y: number): void {
       const u8 = arena.heapU8;
       const f32 = arena.heapF32;

@@ -1,4 +1,5 @@
 import { GgmlType } from "../../quant/types.js";
+import { attentionHeadRunner, type AttentionHeadRunner } from "./attention-task.js";
 import { isSharedMemory, kernelModule } from "./module.js";
 
 /**
@@ -39,24 +40,44 @@ export const QUANTIZE_EXPORTS: ReadonlyMap<number, string> = new Map<number, str
   [GgmlType.Q8_K, "quantize_q8_k"],
 ]);
 
-/** An instance's matmul exports, indexed like MATMUL_EXPORTS, and its quantizers by activation type. */
+/** The dot-product passes of attention (kernels/assembly/attention.ts); byte addresses, strides in bytes unless named. */
+export interface AttentionExports {
+  /** scores[i·scoreStride + j] = f32(q_i·k_j): nq query rows of hd f64 at q, nKeys key rows of hd f32 kStride apart. */
+  readonly scores: (q: number, nq: number, hd: number, k: number, kStride: number, nKeys: number, scores: number, scoreStride: number) => void;
+  /** out[d] = f32(out[d] + w_j·v_j[d]) for j < nKeys in order: weights f32 at w, value rows vStride apart, hd outputs. */
+  readonly values: (w: number, nKeys: number, v: number, vStride: number, out: number, hd: number) => void;
+  /** n f32 at x as f64 at out. */
+  readonly widen: (x: number, n: number, out: number) => void;
+}
+
+/**
+ * An instance's matmul exports, indexed like MATMUL_EXPORTS, its quantizers by activation type, its attention passes,
+ * and the per-head attention task over its memory (attention-task.ts).
+ */
 export interface KernelExports {
   readonly matmuls: readonly MatmulExport[];
   readonly quantizers: ReadonlyMap<number, QuantizeExport>;
+  readonly attention: AttentionExports;
+  readonly attentionHead: AttentionHeadRunner;
 }
 
-/** Binds the exports of an instance of the kernel module. */
-export function bindExports(instance: WebAssembly.Instance): KernelExports {
+/** Binds the exports of an instance of the kernel module on `memory`. */
+export function bindExports(instance: WebAssembly.Instance, memory: WebAssembly.Memory): KernelExports {
   const exports = instance.exports as Record<string, unknown>;
   const matmuls = [...MATMUL_EXPORTS.values()].map((name) => exports[name] as MatmulExport);
   const quantizers = new Map<number, QuantizeExport>();
   for (const [type, name] of QUANTIZE_EXPORTS) quantizers.set(type, exports[name] as QuantizeExport);
-  return { matmuls, quantizers };
+  const attention: AttentionExports = {
+    scores: exports["attn_scores"] as AttentionExports["scores"],
+    values: exports["attn_values"] as AttentionExports["values"],
+    widen: exports["widen_f64"] as AttentionExports["widen"],
+  };
+  return { matmuls, quantizers, attention, attentionHead: attentionHeadRunner(attention, memory) };
 }
 
 /** Instantiates the kernel module (the ordinary or the shared-memory variant, as `memory` is) on `memory`. */
 export async function instantiateKernels(module: WebAssembly.Module, memory: WebAssembly.Memory): Promise<KernelExports> {
-  return bindExports(await WebAssembly.instantiate(module, { env: { memory } }));
+  return bindExports(await WebAssembly.instantiate(module, { env: { memory } }), memory);
 }
 
 /** The compiled module that fits `memory`. */

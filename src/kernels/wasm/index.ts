@@ -22,6 +22,11 @@ export interface WasmKernels {
    * for byte as src/quant's quantizeActivationRow.
    */
   quantizeActivations(actType: number, xPtr: number, n: number, outPtr: number): void;
+  /**
+   * Runs heads 0 .. nHeads - 1 of the attention job whose argument block is at float index `args` (attention-task.ts;
+   * written and checked by src/kernels/wasm-attention.ts), on the pool's threads where there are several.
+   */
+  attentionHeads(args: number, nHeads: number): void;
 }
 
 /** Index of each weight type's matmul in KernelExports.matmuls. */
@@ -39,6 +44,9 @@ export function kernelsOver(memory: WebAssembly.Memory, exports: KernelExports):
   return {
     memory,
     supports: (weightType) => MATMUL_OP.has(weightType),
+    attentionHeads(args, nHeads) {
+      for (let h = 0; h < nHeads; h++) exports.attentionHead(args, h);
+    },
     matmul(type, wPtr, rows, cols, actPtr, nTok, outPtr, rowBegin = 0, rowEnd = rows) {
       const op = matmulOp(type);
       const actStride = checkMatmul(memory.buffer.byteLength, type, wPtr, rows, cols, actPtr, nTok, outPtr, rowBegin, rowEnd);

@@ -1,10 +1,14 @@
 import { GemmaError } from "../../util/errors.js";
-import { KERNELS_SHARED_WASM_BASE64, KERNELS_WASM_BASE64 } from "./generated/kernels.js";
+import {
+  KERNELS_RELAXED_SHARED_WASM_BASE64, KERNELS_RELAXED_WASM_BASE64, KERNELS_SHARED_WASM_BASE64, KERNELS_WASM_BASE64,
+} from "./generated/kernels.js";
+import { relaxedMatchesPlain, relaxedSimdAllowed } from "./relaxed.js";
 
 /*
  * The compiled kernel modules (scripts/build-wasm.mjs embeds them as base64, so no file or URL has to be
  * resolved in Node or a browser). One variant imports an ordinary memory, the other a shared one;
- * WebAssembly links a memory import only to a memory of the same kind.
+ * WebAssembly links a memory import only to a memory of the same kind. Each exists as a simd128 build and a
+ * relaxed-SIMD build (relaxed.ts says when the latter runs); both compute the same results.
  */
 
 // The smallest module using a v128 instruction: (func (result v128) (v128.const i32x4 0 0 0 0)).
@@ -26,19 +30,46 @@ function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
   return bytes;
 }
 
-const compiled = new Map<boolean, Promise<WebAssembly.Module>>();
+/** Which build of the kernels runs. */
+export type KernelBuild = "simd128" | "relaxed";
 
-/** The kernel module for an ordinary (shared = false) or shared memory, compiled once per process. */
-export function kernelModule(shared: boolean): Promise<WebAssembly.Module> {
-  let module = compiled.get(shared);
+const compiled = new Map<string, Promise<WebAssembly.Module>>();
+
+/** The kernel module of one build for an ordinary (shared = false) or shared memory, compiled once per process. */
+export function compileKernels(build: KernelBuild, shared: boolean): Promise<WebAssembly.Module> {
+  const key = `${build}/${shared}`;
+  let module = compiled.get(key);
   if (!module) {
-    if (!supportsWasmSimd()) {
-      return Promise.reject(new GemmaError("MODEL_BAD_CONFIG", "this JavaScript engine lacks WebAssembly SIMD (simd128), which the WebAssembly kernels need"));
-    }
-    module = WebAssembly.compile(decodeBase64(shared ? KERNELS_SHARED_WASM_BASE64 : KERNELS_WASM_BASE64));
-    compiled.set(shared, module);
+    const base64 = build === "relaxed"
+      ? (shared ? KERNELS_RELAXED_SHARED_WASM_BASE64 : KERNELS_RELAXED_WASM_BASE64)
+      : (shared ? KERNELS_SHARED_WASM_BASE64 : KERNELS_WASM_BASE64);
+    module = WebAssembly.compile(decodeBase64(base64));
+    compiled.set(key, module);
   }
   return module;
+}
+
+let chosen: Promise<KernelBuild> | undefined;
+
+/**
+ * The build this engine runs, decided once: relaxed where relaxed.ts allows it, the engine validates it and its
+ * self-test matches the simd128 build; simd128 otherwise.
+ */
+export function kernelBuild(): Promise<KernelBuild> {
+  chosen ??= (async (): Promise<KernelBuild> => {
+    if (!relaxedSimdAllowed() || !WebAssembly.validate(decodeBase64(KERNELS_RELAXED_WASM_BASE64))) return "simd128";
+    const ok = await relaxedMatchesPlain(await compileKernels("simd128", false), await compileKernels("relaxed", false));
+    return ok ? "relaxed" : "simd128";
+  })();
+  return chosen;
+}
+
+/** The kernel module for an ordinary (shared = false) or shared memory, of the build kernelBuild() picks. */
+export async function kernelModule(shared: boolean): Promise<WebAssembly.Module> {
+  if (!supportsWasmSimd()) {
+    throw new GemmaError("MODEL_BAD_CONFIG", "this JavaScript engine lacks WebAssembly SIMD (simd128), which the WebAssembly kernels need");
+  }
+  return compileKernels(await kernelBuild(), shared);
 }
 
 /** Whether `memory` is backed by a SharedArrayBuffer. */

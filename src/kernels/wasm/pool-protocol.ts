@@ -28,7 +28,7 @@ export const CTL_SLEEPERS = 18;
 export const CTL_NEXT = 32;
 /** Chunks finished, as a running count in the same numbering; the caller sleeps on it. */
 export const CTL_DONE = 48;
-/** Job arguments: the op (index into the kernels' matmuls, or OP_STOP), the export's arguments, the chunking. */
+/** Job arguments: the op (index into the kernels' matmuls, OP_ATTENTION or OP_STOP), the export's arguments, the chunking. */
 export const CTL_OP = 64;
 const CTL_W = 65;
 const CTL_ROWS = 66;
@@ -43,15 +43,20 @@ const CTL_ROW_END = 74;
 const CTL_CHUNK_ROWS = 75;
 const CTL_FIRST = 76;
 const CTL_END = 77;
+/** Which of the pool's memories (and kernel instances) the job runs on. */
+const CTL_ARENA = 78;
 export const CTL_SLOTS = 80;
 
 export const OP_STOP = -1;
+/** Attention by query head (attention-task.ts): w is the argument block, rows [rowBegin, rowEnd) are heads. */
+export const OP_ATTENTION = -2;
 
 /** What a worker receives (by postMessage) to start. */
 export interface PoolWorkerInit {
   /** The compiled kernels for a shared memory. */
   readonly module: WebAssembly.Module;
-  readonly memory: WebAssembly.Memory;
+  /** The shared memories a job may run on; the worker instantiates the kernels once on each. */
+  readonly memories: readonly WebAssembly.Memory[];
   readonly control: SharedArrayBuffer;
   /** Atomics.load polls of GEN before sleeping in Atomics.wait. */
   readonly spin: number;
@@ -74,6 +79,8 @@ export class Job {
   /** First chunk number of the job, and one past its last (wrapping 32-bit counters). */
   first = 0;
   end = 0;
+  /** Index of the memory (and kernel instance) it runs on. */
+  arena = 0;
 
   /** Writes the arguments into the control block (the caller, between the two GEN bumps). */
   store(ctl: Int32Array): void {
@@ -91,6 +98,7 @@ export class Job {
     Atomics.store(ctl, CTL_CHUNK_ROWS, this.chunkRows);
     Atomics.store(ctl, CTL_FIRST, this.first);
     Atomics.store(ctl, CTL_END, this.end);
+    Atomics.store(ctl, CTL_ARENA, this.arena);
   }
 
   /** Reads the arguments (a worker; valid only if GEN did not change meanwhile). Addresses are unsigned. */
@@ -109,6 +117,7 @@ export class Job {
     this.chunkRows = Atomics.load(ctl, CTL_CHUNK_ROWS);
     this.first = Atomics.load(ctl, CTL_FIRST);
     this.end = Atomics.load(ctl, CTL_END);
+    this.arena = Atomics.load(ctl, CTL_ARENA);
   }
 }
 
@@ -117,7 +126,7 @@ export class Job {
  * chunk wakes the caller. A chunk that throws is still counted (FAILED tells the caller).
  */
 export function runChunks(ctl: Int32Array, job: Job, kernels: KernelExports): void {
-  const kernel = kernels.matmuls[job.op]!;
+  const kernel = job.op === OP_ATTENTION ? undefined : kernels.matmuls[job.op]!;
   for (;;) {
     const c = Atomics.load(ctl, CTL_NEXT);
     if (((c - job.end) | 0) >= 0) return;
@@ -125,7 +134,8 @@ export function runChunks(ctl: Int32Array, job: Job, kernels: KernelExports): vo
     const r0 = job.rowBegin + ((c - job.first) | 0) * job.chunkRows;
     const r1 = Math.min(job.rowEnd, r0 + job.chunkRows);
     try {
-      kernel(job.w, job.rows, job.cols, job.act, job.actStride, job.nTok, job.out, job.outStride, r0, r1);
+      if (kernel) kernel(job.w, job.rows, job.cols, job.act, job.actStride, job.nTok, job.out, job.outStride, r0, r1);
+      else for (let h = r0; h < r1; h++) kernels.attentionHead(job.w, h);
     } catch {
       Atomics.store(ctl, CTL_FAILED, 1);
     }

@@ -21,12 +21,12 @@ function nextGeneration(ctl: Int32Array, seen: number, spin: number): number {
   }
 }
 
-/** Instantiates the kernels on the shared memory and serves jobs until OP_STOP. */
+/** Instantiates the kernels on each shared memory and serves jobs until OP_STOP. */
 export async function runPoolWorker(init: PoolWorkerInit): Promise<void> {
   const ctl = new Int32Array(init.control);
-  let kernels: KernelExports;
+  let kernels: KernelExports[];
   try {
-    kernels = await instantiateKernels(init.module, init.memory);
+    kernels = await Promise.all(init.memories.map((memory) => instantiateKernels(init.module, memory)));
   } catch {
     Atomics.store(ctl, CTL_FAILED, 1);
     Atomics.add(ctl, CTL_READY, 1);
@@ -41,6 +41,6 @@ export async function runPoolWorker(init: PoolWorkerInit): Promise<void> {
     // A new job began while the arguments were read: they may mix two jobs, read again.
     if (Atomics.load(ctl, CTL_GEN) !== seen) continue;
     if (job.op === OP_STOP) return;
-    runChunks(ctl, job, kernels);
+    runChunks(ctl, job, kernels[job.arena]!);
   }
 }

@@ -5,7 +5,7 @@ import { checkMatmul } from "./checks.js";
 import { kernelsOver, matmulOp, type WasmKernels } from "./index.js";
 import { isSharedMemory } from "./module.js";
 import {
-  CTL_DONE, CTL_FAILED, CTL_GEN, CTL_NEXT, CTL_READY, CTL_SLEEPERS, CTL_SLOTS, Job, OP_STOP, runChunks, type PoolWorkerInit,
+  CTL_DONE, CTL_FAILED, CTL_GEN, CTL_NEXT, CTL_READY, CTL_SLEEPERS, CTL_SLOTS, Job, OP_ATTENTION, OP_STOP, runChunks, type PoolWorkerInit,
 } from "./pool-protocol.js";
 
 /** A started worker thread, as the platform made it (a Web Worker or a Node worker_threads Worker). */
@@ -42,6 +42,10 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * chunks that the calling thread and the workers claim (pool-protocol.ts), each row computed by the same
  * kernel code, so results equal the single-threaded kernels' exactly. Dispatch allocates nothing:
  * arguments go through a shared control block; workers spin briefly and then sleep on it (Atomics.wait).
+ *
+ * A model larger than one memory has several (model/weight-placement.ts): the pool then serves them all with
+ * the same threads, every thread holding one kernel instance per memory. The pool itself works on the first;
+ * forMemory(i) gives the kernels of memory i.
  */
 export class KernelPool implements WasmKernels {
   readonly memory: WebAssembly.Memory;
@@ -49,6 +53,10 @@ export class KernelPool implements WasmKernels {
   readonly threads: number;
   private readonly local: WasmKernels;
   private readonly exports: KernelExports;
+  private readonly memories: readonly WebAssembly.Memory[];
+  /** Per memory: the calling thread's kernel instance, and the kernels forMemory returns. */
+  private readonly instances: readonly KernelExports[];
+  private readonly views: readonly WasmKernels[];
   private readonly ctl: Int32Array;
   private readonly job = new Job();
   private readonly workers: PoolWorker[];
@@ -59,10 +67,26 @@ export class KernelPool implements WasmKernels {
   private failure: unknown = undefined;
   private closed = false;
 
-  private constructor(memory: WebAssembly.Memory, exports: KernelExports, control: SharedArrayBuffer, workers: PoolWorker[], options: KernelPoolOptions) {
-    this.memory = memory;
-    this.exports = exports;
-    this.local = kernelsOver(memory, exports);
+  private constructor(
+    memories: readonly WebAssembly.Memory[], instances: readonly KernelExports[], control: SharedArrayBuffer, workers: PoolWorker[], options: KernelPoolOptions,
+  ) {
+    this.memories = memories;
+    this.instances = instances;
+    this.memory = memories[0]!;
+    this.exports = instances[0]!;
+    this.local = kernelsOver(this.memory, this.exports);
+    this.views = memories.map((memory, i) => {
+      const local = i === 0 ? this.local : kernelsOver(memory, instances[i]!);
+      return {
+        memory,
+        // attention reads the KV cache, which lives in the first memory: the others run it on this thread only
+        attentionHeads: i === 0 ? (args: number, nHeads: number) => this.attentionHeads(args, nHeads) : (args: number, nHeads: number) => local.attentionHeads(args, nHeads),
+        supports: (type: number) => local.supports(type),
+        quantizeActivations: (actType: number, xPtr: number, n: number, outPtr: number) => local.quantizeActivations(actType, xPtr, n, outPtr),
+        matmul: (type: number, wPtr: number, rows: number, cols: number, actPtr: number, nTok: number, outPtr: number, rowBegin = 0, rowEnd = rows) =>
+          this.matmulOn(i, type, wPtr, rows, cols, actPtr, nTok, outPtr, rowBegin, rowEnd),
+      };
+    });
     this.ctl = new Int32Array(control);
     this.workers = workers;
     this.threads = options.workers + 1;
@@ -72,26 +96,29 @@ export class KernelPool implements WasmKernels {
     this.chunks = this.threads * (options.chunksPerThread ?? 4);
   }
 
-  /** Starts the workers on `memory`, which must be shared (Arena({ shared: true })). */
-  static async create(memory: WebAssembly.Memory, factory: PoolWorkerFactory, options: KernelPoolOptions): Promise<KernelPool> {
-    if (!isSharedMemory(memory)) {
+  /** Starts the workers on `memory` (or each of several), which must be shared (Arena({ shared: true })). */
+  static async create(
+    memory: WebAssembly.Memory | readonly WebAssembly.Memory[], factory: PoolWorkerFactory, options: KernelPoolOptions,
+  ): Promise<KernelPool> {
+    const memories = memory instanceof WebAssembly.Memory ? [memory] : memory;
+    if (memories.length === 0 || !memories.every(isSharedMemory)) {
       throw new GemmaError("MODEL_BAD_CONFIG", "a kernel thread pool needs a shared WebAssembly.Memory (an Arena created with shared: true)");
     }
     if (!Number.isInteger(options.workers) || options.workers < 0) {
       throw new GemmaError("MODEL_BAD_CONFIG", `a kernel thread pool cannot have ${options.workers} workers`);
     }
-    const module = await moduleFor(memory);
-    const exports = await instantiateKernels(module, memory);
+    const module = await moduleFor(memories[0]!);
+    const instances = await Promise.all(memories.map((m) => instantiateKernels(module, m)));
     const control = new SharedArrayBuffer(CTL_SLOTS * 4);
     const workers: PoolWorker[] = [];
-    const pool = new KernelPool(memory, exports, control, workers, options);
+    const pool = new KernelPool(memories, instances, control, workers, options);
     try {
       for (let i = 0; i < options.workers; i++) {
         const worker = factory(i, (error) => {
           pool.failure ??= error;
         });
         workers.push(worker);
-        const init: PoolWorkerInit = { module, memory, control, spin: pool.spin };
+        const init: PoolWorkerInit = { module, memories, control, spin: pool.spin };
         worker.postMessage(init);
       }
       await pool.started(options.startTimeoutMs ?? 30_000);
@@ -114,6 +141,28 @@ export class KernelPool implements WasmKernels {
     if (Atomics.load(this.ctl, CTL_FAILED) !== 0) throw new GemmaError("MODEL_BAD_CONFIG", "a kernel worker thread could not instantiate the WebAssembly kernels");
   }
 
+  /** Heads of an attention job, one chunk each, claimed by the threads like a matmul's rows. */
+  attentionHeads(args: number, nHeads: number): void {
+    if (this.closed || this.workers.length === 0 || nHeads < 2) {
+      for (let h = 0; h < nHeads; h++) this.exports.attentionHead(args, h);
+      return;
+    }
+    const { ctl, job } = this;
+    job.op = OP_ATTENTION;
+    job.w = args;
+    job.rows = nHeads;
+    job.rowBegin = 0;
+    job.rowEnd = nHeads;
+    job.chunkRows = 1;
+    job.arena = 0;
+    job.first = Atomics.load(ctl, CTL_NEXT);
+    job.end = (job.first + nHeads) | 0;
+    this.publish();
+    runChunks(ctl, job, this.exports);
+    this.awaitDone(job.end);
+    if (Atomics.load(ctl, CTL_FAILED) !== 0) throw new GemmaError("MODEL_BAD_CONFIG", "a kernel worker thread failed on attention");
+  }
+
   supports(weightType: number): boolean {
     return this.local.supports(weightType);
   }
@@ -122,10 +171,24 @@ export class KernelPool implements WasmKernels {
     this.local.quantizeActivations(actType, xPtr, n, outPtr);
   }
 
+  /** The kernels of the pool's memory `index` (0: the pool's own), computed by the same threads. */
+  forMemory(index: number): WasmKernels {
+    const view = this.views[index];
+    if (!view) throw new GemmaError("MODEL_BAD_CONFIG", `the kernel thread pool has ${this.views.length} memories, not ${index + 1}`);
+    return view;
+  }
+
   matmul(type: number, wPtr: number, rows: number, cols: number, actPtr: number, nTok: number, outPtr: number, rowBegin = 0, rowEnd = rows): void {
+    this.matmulOn(0, type, wPtr, rows, cols, actPtr, nTok, outPtr, rowBegin, rowEnd);
+  }
+
+  private matmulOn(
+    arena: number, type: number, wPtr: number, rows: number, cols: number, actPtr: number, nTok: number, outPtr: number, rowBegin: number, rowEnd: number,
+  ): void {
     const op = matmulOp(type);
-    const actStride = checkMatmul(this.memory.buffer.byteLength, type, wPtr, rows, cols, actPtr, nTok, outPtr, rowBegin, rowEnd);
-    const kernel = this.exports.matmuls[op]!;
+    const instance = this.instances[arena]!;
+    const actStride = checkMatmul(this.memories[arena]!.buffer.byteLength, type, wPtr, rows, cols, actPtr, nTok, outPtr, rowBegin, rowEnd);
+    const kernel = instance.matmuls[op]!;
     const work = (rowEnd - rowBegin) * cols * nTok;
     if (this.closed || this.workers.length === 0 || work < this.minWork * this.threads) {
       kernel(wPtr, rows, cols, actPtr, actStride, nTok, outPtr, rows, rowBegin, rowEnd);
@@ -144,12 +207,13 @@ export class KernelPool implements WasmKernels {
     job.outStride = rows;
     job.rowBegin = rowBegin;
     job.rowEnd = rowEnd;
+    job.arena = arena;
     // Chunks of whole 4-row tiles, at least 32 rows (each chunk costs a few atomic operations).
     job.chunkRows = Math.max(32, (Math.ceil(n / this.chunks) + 3) & ~3);
     job.first = Atomics.load(ctl, CTL_NEXT);
     job.end = (job.first + Math.ceil(n / job.chunkRows)) | 0;
     this.publish();
-    runChunks(ctl, job, this.exports);
+    runChunks(ctl, job, instance);
     this.awaitDone(job.end);
     if (Atomics.load(ctl, CTL_FAILED) !== 0) {
       throw new GemmaError("MODEL_BAD_CONFIG", `a kernel worker thread failed on a ${typeName(type)} matmul`);

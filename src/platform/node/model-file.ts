@@ -83,5 +83,11 @@ export async function loadModel(
 export function threadedBackend(threads: number): Backend {
   if (!supportsWasmSimd()) return "ref";
   if (threads <= 1) return "wasm";
-  return { shared: true, create: (memory) => createNodeKernelPool(memory, threads) };
+  return {
+    shared: true,
+    create: async (memories) => {
+      const pool = await createNodeKernelPool(memories, threads);
+      return memories.map((_, i) => pool.forMemory(i));
+    },
+  };
 }

@@ -14,10 +14,10 @@ function startWorker(): Worker {
 
 /**
  * A KernelPool on Node's worker_threads: `threads` threads in all (default: every core), the calling
- * thread being one of them. `memory` must be shared (Arena({ shared: true })).
+ * thread being one of them. `memory` (or each of several) must be shared (Arena({ shared: true })).
  */
 export function createNodeKernelPool(
-  memory: WebAssembly.Memory,
+  memory: WebAssembly.Memory | readonly WebAssembly.Memory[],
   threads = availableParallelism(),
   options: Omit<KernelPoolOptions, "workers"> = {},
 ): Promise<KernelPool> {
