@@ -6,6 +6,7 @@ import { BatchPlan, checkTokenIds } from "./batch.js";
 import { forward } from "./forward.js";
 import { allocStepBuffers } from "./step-buffers.js";
 import { allocKvCache, kvCacheBytes, ringRollback, type KvType, type LayerCache } from "./kv-cache.js";
+import { defaultContextSize } from "../model/config.js";
 
 export interface ContextOptions {
   /** Positions this context holds (default: the model's training length, at most 4096). */
@@ -57,7 +58,7 @@ export class Context {
   constructor(model: Model, opts: ContextOptions = {}) {
     const c = model.config;
     this.model = model;
-    this.contextSize = opts.contextSize ?? Math.min(c.contextLength, 4096);
+    this.contextSize = opts.contextSize ?? defaultContextSize(c);
     this.batchSize = Math.max(1, Math.min(opts.batchSize ?? 64, this.contextSize));
     this.swaFull = opts.swaFull ?? false;
     this.fp16Gelu = opts.fp16Gelu ?? false;

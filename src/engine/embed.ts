@@ -5,6 +5,7 @@ import type { Tokenizer } from "../tokenizer/index.js";
 import { GemmaError } from "../util/errors.js";
 import { Context } from "./context.js";
 import { allocStepBuffers } from "./step-buffers.js";
+import { defaultContextSize } from "../model/config.js";
 
 export interface EmbedderOptions {
   /** Longest input in tokens (default: the model's training length, at most 4096). */
@@ -71,7 +72,7 @@ export class Embedder {
   constructor(model: Model, opts: EmbedderOptions = {}) {
     assertEmbeddingModel(model);
     const c = model.config;
-    const contextSize = opts.contextSize ?? Math.min(c.contextLength, 4096);
+    const contextSize = opts.contextSize ?? defaultContextSize(c);
     // Attention sees the whole input, so all of it goes through in one step (llama.cpp: n_ubatch >= n_tokens
     // for non-causal models); full-length caches, since a step writes every key before any query reads.
     this.ctx = new Context(model, { contextSize, batchSize: contextSize, swaFull: true, logits: false, fp16Gelu: opts.fp16Gelu });

@@ -6,6 +6,7 @@ import { BatchPlan, checkTokenIds } from "./batch.js";
 import { forward } from "./forward.js";
 import { allocKvCache, kvCacheBytes, ringRollback, type KvCacheOptions, type KvType, type LayerCache } from "./kv-cache.js";
 import { allocStepBuffers } from "./step-buffers.js";
+import { defaultContextSize } from "../model/config.js";
 
 export interface MultiContextOptions {
   /** Sequences held at once, each with its own KV cache. */
@@ -52,7 +53,7 @@ export class MultiContext {
     const c = model.config;
     this.model = model;
     this.sequences = opts.sequences;
-    this.contextSize = opts.contextSize ?? Math.min(c.contextLength, 4096);
+    this.contextSize = opts.contextSize ?? defaultContextSize(c);
     this.batchSize = Math.max(1, Math.min(opts.batchSize ?? 64, this.contextSize));
     this.fp16Gelu = opts.fp16Gelu ?? false;
     if (!Number.isInteger(this.sequences) || this.sequences < 1 || this.sequences > this.batchSize) {

@@ -48,3 +48,8 @@ export interface ModelConfig {
 export function maxWindow(config: ModelConfig): number {
   return config.layers.reduce((m, l) => Math.max(m, l.window), 0);
 }
+
+/** Positions a context holds when not told: the training length, at most 4096 (memory grows with it). */
+export function defaultContextSize(config: ModelConfig): number {
+  return Math.min(config.contextLength, 4096);
+}

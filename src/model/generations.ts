@@ -36,6 +36,22 @@ export interface ArchitectureFacts {
   readonly bidirectional: boolean;
 }
 
+// Gemma 3 text: QK-norm, 5 local : 1 global, local RoPE base 10k without scaling (llama.cpp src/models/gemma3.cpp,
+// rope_freq_base_train_swa default in src/llama-hparams.h).
+const GEMMA3: ArchitectureFacts = {
+  postNorms: true,
+  qkNorm: true,
+  slidingWindow: true,
+  defaultWindow: 0,
+  defaultPatternPeriod: 6,
+  defaultLocalRopeBase: 10000,
+  ropeScalingOnLocal: false,
+  defaultAttnSoftcap: 0,
+  defaultFinalSoftcap: 0,
+  hiddenPerHeadQueryScaleLayers: [62],
+  bidirectional: false,
+};
+
 export const ARCHITECTURES: Readonly<Record<string, ArchitectureFacts>> = {
   // Gemma 1, CodeGemma: every layer global, no post-norms, no soft-caps (llama.cpp src/models/gemma.cpp).
   gemma: {
@@ -66,36 +82,10 @@ export const ARCHITECTURES: Readonly<Record<string, ArchitectureFacts>> = {
     hiddenPerHeadQueryScaleLayers: [46],
     bidirectional: false,
   },
-  // Gemma 3 text: QK-norm, 5 local : 1 global, local RoPE base 10k without scaling (llama.cpp src/models/gemma3.cpp,
-  // rope_freq_base_train_swa default in src/llama-hparams.h).
-  gemma3: {
-    postNorms: true,
-    qkNorm: true,
-    slidingWindow: true,
-    defaultWindow: 0,
-    defaultPatternPeriod: 6,
-    defaultLocalRopeBase: 10000,
-    ropeScalingOnLocal: false,
-    defaultAttnSoftcap: 0,
-    defaultFinalSoftcap: 0,
-    hiddenPerHeadQueryScaleLayers: [62],
-    bidirectional: false,
-  },
+  gemma3: GEMMA3,
   // EmbeddingGemma: the Gemma 3 layer stack with bidirectional attention and symmetric windows, the query scale
   // always 1/sqrt(head_dim); a pooled, optionally projected vector instead of logits (llama.cpp
   // src/models/gemma-embedding.cpp; pooling and the dense projections in src/llama-graph.cpp build_pooling and
   // build_dense_out).
-  "gemma-embedding": {
-    postNorms: true,
-    qkNorm: true,
-    slidingWindow: true,
-    defaultWindow: 0,
-    defaultPatternPeriod: 6,
-    defaultLocalRopeBase: 10000,
-    ropeScalingOnLocal: false,
-    defaultAttnSoftcap: 0,
-    defaultFinalSoftcap: 0,
-    hiddenPerHeadQueryScaleLayers: [],
-    bidirectional: true,
-  },
+  "gemma-embedding": { ...GEMMA3, hiddenPerHeadQueryScaleLayers: [], bidirectional: true },
 };

@@ -11,6 +11,7 @@ import type { Command, CommandIo } from "../command.js";
 import { GENERATION_OPTIONS, generationFromArgs, statsLine, streamTo, templateArg } from "../generation-flags.js";
 import { CONTEXT_OPTIONS, MODEL_OPTIONS, contextSize, kvType, loadModelFromArgs, swaFull } from "../model-options.js";
 import { SAMPLING_OPTIONS, SAMPLING_USAGE } from "../sampling-options.js";
+import { defaultContextSize } from "../../model/config.js";
 
 const HELP = `commands:
   /reset          forget the conversation (the system prompt stays)
@@ -45,7 +46,7 @@ export const chatCommand: Command = {
     const template = templateArg(values);
     const system = stringArg(values, "system");
     const loaded = await loadModelFromArgs(values, io);
-    const ctx = contextSize(values, Math.min(loaded.config.contextLength, 4096));
+    const ctx = contextSize(values, defaultContextSize(loaded.config));
     const model = new GemmaModel(loaded, { contextSize: ctx, swaFull: swaFull(values), kvType: kvType(values), threads: intArg(values, "threads", 1, 1024) });
     const repl = new ChatRepl(model, io, model.chat({ system, template }), template, generation);
     return repl.run();

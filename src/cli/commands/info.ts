@@ -2,6 +2,7 @@ import { kvCacheBytes } from "../../engine/kv-cache.js";
 import { boolArg } from "../args.js";
 import type { Command } from "../command.js";
 import { CONTEXT_OPTIONS, MODEL_OPTIONS, contextSize, describeModelFromArgs, kvType, swaFull } from "../model-options.js";
+import { defaultContextSize } from "../../model/config.js";
 
 const DEFAULT_BATCH = 64;
 
@@ -13,7 +14,7 @@ export const infoCommand: Command = {
   options: { ...MODEL_OPTIONS, ...CONTEXT_OPTIONS, json: { type: "boolean" } },
   async run(values, _positionals, io) {
     const { config: c, tokenizer: tok, info } = await describeModelFromArgs(values, io);
-    const ctx = contextSize(values, Math.min(c.contextLength, 4096));
+    const ctx = contextSize(values, defaultContextSize(c));
     const kv = kvType(values);
     const kvBytes = kvCacheBytes(c, { contextSize: ctx, maxBatch: DEFAULT_BATCH, swaFull: swaFull(values), kvType: kv });
     const globalLayers = c.layers.filter((l) => l.window === 0).length;

@@ -6,6 +6,7 @@ import { GemmaError } from "../../util/errors.js";
 import { intArg, stringArg } from "../args.js";
 import type { Command } from "../command.js";
 import { CONTEXT_OPTIONS, MODEL_OPTIONS, contextSize, kvType, loadModelFromArgs, modelName, swaFull } from "../model-options.js";
+import { defaultContextSize } from "../../model/config.js";
 
 /** Name of the model loaded when -m is absent (the catalog's default). */
 const DEFAULT_MODEL_ID = "gemma3-270m";
@@ -38,7 +39,7 @@ export const serveCommand: Command = {
     const apiKey = stringArg(values, "api-key");
     if (apiKey === "") throw new GemmaError("CLI_BAD_ARGS", "--api-key is empty");
     const loaded = await loadModelFromArgs(values, io);
-    const ctx = contextSize(values, Math.min(loaded.config.contextLength, 4096));
+    const ctx = contextSize(values, defaultContextSize(loaded.config));
     const model = new GemmaModel(loaded, { contextSize: ctx, swaFull: swaFull(values), kvType: kvType(values), threads: intArg(values, "threads", 1, 1024) });
     const name = modelName(values);
     const modelId = name === undefined ? DEFAULT_MODEL_ID : basename(name).replace(/\.gguf$/i, "");

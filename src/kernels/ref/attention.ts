@@ -6,12 +6,6 @@ import { F16_TO_F32 } from "../../quant/f16-table.js";
 import { GgmlType, rowBytes } from "../../quant/types.js";
 import { f32ToF16 } from "../../util/half.js";
 
-/**
- * Causal (for embedding models: bidirectional) grouped-query attention of a batch of queries against one layer's KV
- * cache, in f32 as llama.cpp runs it with an f32 cache and flash attention off: scores q·k (q already scaled), optional soft-cap
- * cap·tanh(s/cap) before the softmax (Gemma 2; ggml-org/llama.cpp:src/llama-graph.cpp build_attn_mha), softmax
- * with the sum in double, then the weighted sum of values.
- */
 export interface AttentionShape {
   readonly nHeads: number;
   readonly nKvHeads: number;
@@ -42,6 +36,12 @@ export function lastKey(s: AttentionShape, p: number, newest: number): number {
   return s.window === 0 ? newest : Math.min(newest, p + (s.window >> 1));
 }
 
+/**
+ * Causal (for embedding models: bidirectional) grouped-query attention of a batch of queries against one layer's KV
+ * cache, in f32 as llama.cpp runs it with an f32 cache and flash attention off: scores q·k (q already scaled), optional soft-cap
+ * cap·tanh(s/cap) before the softmax (Gemma 2; ggml-org/llama.cpp:src/llama-graph.cpp build_attn_mha), softmax
+ * with the sum in double, then the weighted sum of values.
+ */
 export function attention(
   heap: Float32Array,
   s: AttentionShape,
@@ -74,13 +74,7 @@ export function attention(
         scores[j] = sc;
         if (sc > max) max = sc;
       }
-      let sum = 0;
-      for (let j = 0; j < span; j++) {
-        const e = Math.fround(Math.exp(scores[j]! - max));
-        scores[j] = e;
-        sum += e;
-      }
-      const inv = Math.fround(1 / sum);
+      const inv = expScores(scores, span, max);
       const oh = out + (t * nHeads + h) * headDim;
       for (let d = 0; d < headDim; d++) heap[oh + d] = 0;
       for (let j = 0; j < span; j++) {
@@ -136,13 +130,7 @@ export function attentionEncoded(
         scores[j] = sc;
         if (sc > max) max = sc;
       }
-      let sum = 0;
-      for (let j = 0; j < span; j++) {
-        const e = Math.fround(Math.exp(scores[j]! - max));
-        scores[j] = e;
-        sum += e;
-      }
-      const inv = Math.fround(1 / sum);
+      const inv = expScores(scores, span, max);
       const oh = out + (t * nHeads + h) * headDim;
       if (f16) {
         // Σ_j f16(w_j)·v_j[d]: products of halves are exact; the sum in double, rounded once (ggml_vec_dot_f16).
@@ -162,6 +150,17 @@ export function attentionEncoded(
       }
     }
   }
+}
+
+/** scores[j] = exp(scores[j] - max) in f32 for j < span; returns 1 / Σ with the sum in double (ggml's soft_max). */
+function expScores(scores: Float32Array, span: number, max: number): number {
+  let sum = 0;
+  for (let j = 0; j < span; j++) {
+    const e = Math.fround(Math.exp(scores[j]! - max));
+    scores[j] = e;
+    sum += e;
+  }
+  return Math.fround(1 / sum);
 }
 
 let scratch = { qEnc: new Uint8Array(0), vRow: new Float32Array(0) };
