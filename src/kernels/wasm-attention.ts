@@ -37,7 +37,7 @@ export function createWasmAttention(arena: Arena, wasm: WasmKernels, plan: Atten
   const scoreStride = maxSlots + TOKEN_TILE;
   const q64 = arena.alloc(nHeads * TOKEN_TILE * headDim * 8);
   const scores = arena.alloc(nHeads * TOKEN_TILE * scoreStride * 4);
-  const args = arena.alloc(ARG_SLOTS_COUNT * 4) >> 2;
+  const args = arena.alloc(ARG_SLOTS_COUNT * 4) >>> 2;
   let i32: Int32Array<ArrayBufferLike> = new Int32Array(0);
 
   return (heap, s, q, kCache, vCache, out, nTok, pos0) => {

@@ -81,7 +81,7 @@ export function attentionHeadRunner(wasm: AttentionExports, memory: WebAssembly.
         const p = first + t;
         const lo = window > 0 ? Math.max(0, p - window + 1) : 0;
         const span = p - lo + 1;
-        const row = (scoresPtr >> 2) + t * scoreStride + (lo - lo0);
+        const row = (scoresPtr >>> 2) + t * scoreStride + (lo - lo0);
         softmaxWeights(heap, row, span, softcap, invCap);
         const oh = out + ((t0 + t) * nHeads + h) * headDim;
         heap.fill(0, oh, oh + headDim);
