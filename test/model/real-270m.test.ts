@@ -7,6 +7,7 @@ import { perplexity } from "../../src/engine/perplexity.js";
 import { loadGgufModel } from "../../src/model/load-gguf.js";
 import type { Model } from "../../src/model/model.js";
 import { openGgufPath } from "../../src/platform/node/gguf-files.js";
+import { threadedBackend } from "../../src/platform/node/model-file.js";
 import { sha256File } from "../../src/platform/node/sources/file-hash.js";
 import { defaultModelPath } from "../helpers/model.js";
 
@@ -45,6 +46,8 @@ const spreadOf = (name: string) => spread.prompts.find((p) => p.name === name)!.
 /** The bound on |Δlogit| for a prompt: 0.05, or twice llama.cpp's own batch-size spread on it. */
 const bound = (name: string) => Math.max(0.05, 2 * spreadOf(name));
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+/** Kernel threads: 1 in the suite; GEMMA_TEST_THREADS=2 runs the same checks on the worker pool. */
+const THREADS = Number(process.env.GEMMA_TEST_THREADS ?? "1");
 let loaded: Promise<Model> | undefined;
 function model(): Promise<Model> {
   loaded ??= (async () => {
@@ -52,7 +55,7 @@ function model(): Promise<Model> {
     assert.equal(await sha256File(path), golden.model.sha256, "the golden file was made from another model file");
     const file = await openGgufPath(path);
     try {
-      return await loadGgufModel(file);
+      return await loadGgufModel(file, { backend: threadedBackend(THREADS) });
     } finally {
       await file.close();
     }
