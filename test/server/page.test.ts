@@ -194,7 +194,8 @@ test("Stop ends a generation mid-stream: the answer stops growing, the server st
   const before = await generatedTokens();
   await send(page, "Count from 1 to 100.");
   assert.ok(await page.isDisabled("#prompt"));
-  await page.waitForFunction(() => (document.querySelector(".message.assistant .content")?.textContent ?? "").length > 0);
+  // wait for visible text (an answer may open with whitespace, which markdown renders as nothing)
+  await page.waitForFunction(() => (document.querySelector(".message.assistant .content")?.textContent ?? "").trim().length > 0);
   await page.click("#stop");
   const stopped = await answerEnds(page, "stopped");
   assert.ok(stopped.length > 0);
