@@ -165,10 +165,12 @@ export class GemmaModel {
 
   /**
    * The ids embed() runs for a text: BOS when the tokenizer adds one, EOS when the file says
-   * (`tokenizer.ggml.add_eos_token`), as llama.cpp tokenizes embedding inputs. Special-token strings stay text.
+   * (`tokenizer.ggml.add_eos_token`; a Hugging Face folder's tokenizer files), as llama.cpp tokenizes embedding
+   * inputs. Special-token strings stay text.
    */
   embeddingTokens(text: string): number[] {
-    const addEos = this.model.info.metadata?.optionalBool("tokenizer.ggml.add_eos_token") ?? false;
+    const info = this.model.info;
+    const addEos = info.addEos ?? info.metadata?.optionalBool("tokenizer.ggml.add_eos_token") ?? false;
     return embeddingIds(this.model.tokenizer, text, addEos);
   }
 

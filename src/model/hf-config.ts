@@ -1,6 +1,6 @@
 import { describeJson, isJsonObject, type JsonObject } from "../formats/hf/json.js";
 import { GemmaError } from "../util/errors.js";
-import type { LayerConfig, ModelConfig } from "./config.js";
+import type { LayerConfig, ModelConfig, Pooling } from "./config.js";
 import { ARCHITECTURES, type ArchitectureFacts } from "./generations.js";
 import { badType, ConfigFields } from "./hf-config-fields.js";
 
@@ -201,22 +201,29 @@ export function hfEmbeddingLayout(config: JsonObject): HfEmbeddingLayout {
  * ModelConfig from a Hugging Face config.json (a text model, or a multimodal one through its text_config), with
  * transformers' semantics and defaults. `vocabSize` is the number of token rows the model will use.
  */
-export function configFromHf(config: JsonObject, vocabSize: number): ModelConfig {
+export function configFromHf(config: JsonObject, vocabSize: number, pooling: Pooling = "none"): ModelConfig {
   const r = resolve(config);
   const { type, path } = r;
   const d = type.defaults;
-  const facts = ARCHITECTURES[type.architecture]!;
   const f = new ConfigFields(r.text, path);
-
-  if (f.bool("use_bidirectional_attention", false)) {
-    // Its pooling and Dense layers live in sentence-transformers' module folders, which the folder loader does not
-    // read; the GGUF (architecture gemma-embedding) carries them and runs.
+  const bidirectional = f.bool("use_bidirectional_attention", false);
+  if (bidirectional && type.architecture !== "gemma3") {
+    throw new GemmaError("MODEL_UNSUPPORTED_ARCH", `config.json: ${path}use_bidirectional_attention is true; only Gemma 3 (EmbeddingGemma) has it`);
+  }
+  if (bidirectional && pooling === "none") {
     throw new GemmaError(
       "MODEL_UNSUPPORTED_ARCH",
-      `config.json: ${path}use_bidirectional_attention is true (EmbeddingGemma): not supported from a Hugging Face folder; ` +
-        "use its GGUF (convert_hf_to_gguf.py --sentence-transformers-dense-modules writes architecture gemma-embedding)",
+      `config.json: ${path}use_bidirectional_attention is true (EmbeddingGemma), but the folder has no sentence-transformers ` +
+        "Pooling module (modules.json and 1_Pooling/config.json) to turn its token vectors into an embedding",
     );
   }
+  // transformers keeps config.json's sliding_window (EmbeddingGemma: 512) and, for bidirectional attention, masks
+  // |i - j| < window // 2 + 1 (Gemma3TextConfig.__post_init__, _bidirectional_window_overlay); ModelConfig's window
+  // on a bidirectional model means |i - j| <= window >> 1 (kernels/ref/attention.ts): the same set, so the file's value
+  // is used as it is, as llama.cpp's converter writes it to GGUF.
+  const architecture = bidirectional ? "gemma-embedding" : type.architecture;
+  const facts = ARCHITECTURES[architecture]!;
+
   if (f.bool("attention_bias", false)) {
     throw new GemmaError("MODEL_UNSUPPORTED_ARCH", `config.json: ${path}attention_bias is true; Gemma's projections have no biases`);
   }
@@ -249,7 +256,7 @@ export function configFromHf(config: JsonObject, vocabSize: number): ModelConfig
     d[key] === undefined ? 0 : (f.optionalPositive(key, d[key]) ?? 0);
 
   return {
-    architecture: type.architecture,
+    architecture,
     name: typeof r.headOwner["_name_or_path"] === "string" && r.headOwner["_name_or_path"] !== "" ? r.headOwner["_name_or_path"] : r.modelType,
     nLayers,
     dModel,
@@ -267,7 +274,7 @@ export function configFromHf(config: JsonObject, vocabSize: number): ModelConfig
     postNorms: facts.postNorms,
     qkNorm: facts.qkNorm,
     bidirectional: facts.bidirectional,
-    pooling: "none",
+    pooling,
     layers,
   };
 }

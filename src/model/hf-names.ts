@@ -9,7 +9,10 @@ export const HF_NAMES = {
   outputNorm: "model.norm.weight",
   /** Only read when tie_word_embeddings is false; every released Gemma ties the head to the embedding. */
   output: "lm_head.weight",
-  /** sentence-transformers keeps its Dense modules in their own folders (2_Dense/, 3_Dense/), not read here. */
+  /**
+   * sentence-transformers keeps its Dense modules in their own folders (2_Dense/, 3_Dense/): load-hf.ts names their
+   * weights `<folder>/linear.weight` in the order modules.json lists them.
+   */
   dense: [],
   layer: {
     attnNorm: "input_layernorm.weight",

@@ -8,6 +8,7 @@ import { GemmaError } from "../util/errors.js";
 import type { ModelConfig } from "./config.js";
 import { configFromHf, hfEmbeddingLayout } from "./hf-config.js";
 import { HF_NAMES, hfLayerName, type HfLayerRole } from "./hf-names.js";
+import { denseTensorName, denseWeight, poolingFromSentenceTransformers } from "./hf-sentence-modules.js";
 import { bindBackend, defaultBackend } from "./backend.js";
 import type { LoadOptions, Model, ModelInfo } from "./model.js";
 import { placeWeights } from "./weight-placement.js";
@@ -35,12 +36,24 @@ interface PlannedTensor {
   readonly bytes: number;
 }
 
-/** The folder's tokenizer (tokenizer.json preferred over tokenizer.model) and chat template. */
-export async function readHfTokenizer(folder: HfFolder): Promise<{ readonly tokenizer: Tokenizer; readonly chatTemplate: string | undefined }> {
+export interface HfTokenizerFiles {
+  readonly tokenizer: Tokenizer;
+  readonly chatTemplate: string | undefined;
+  /** The tokenizer appends EOS to an encoded text (see addsEos). */
+  readonly addEos: boolean;
+}
+
+/** The folder's tokenizer (tokenizer.json preferred over tokenizer.model), chat template and EOS rule. */
+export async function readHfTokenizer(folder: HfFolder): Promise<HfTokenizerFiles> {
   const config = await folder.tokenizerConfig?.();
   const chatTemplate = chatTemplateOf(config);
-  if (folder.tokenizerJson) return { tokenizer: tokenizerFromHfJson(await folder.tokenizerJson(), config), chatTemplate };
-  if (folder.tokenizerModel) return { tokenizer: tokenizerFromSentencePiece(await folder.tokenizerModel(), config), chatTemplate };
+  if (folder.tokenizerJson) {
+    const json = await folder.tokenizerJson();
+    return { tokenizer: tokenizerFromHfJson(json, config), chatTemplate, addEos: addsEos(config, json) };
+  }
+  if (folder.tokenizerModel) {
+    return { tokenizer: tokenizerFromSentencePiece(await folder.tokenizerModel(), config), chatTemplate, addEos: addsEos(config, undefined) };
+  }
   throw new GemmaError("FILE_NOT_FOUND", `${sourceName(folder)}: the folder has neither tokenizer.json nor tokenizer.model`);
 }
 
@@ -53,7 +66,7 @@ export async function readHfTokenizer(folder: HfFolder): Promise<{ readonly toke
  * decoded (llama.cpp's converter trims the same way). Tokenizer ids past the embedding (Gemma 3 1B: 262144 rows,
  * while the shared tokenizer adds <image_soft_token> = 262144) must be control tokens; the model cannot take them.
  */
-export function planHfModel(folder: HfFolder, tokenizer: Tokenizer, chatTemplate?: string): HfModelPlan {
+export function planHfModel(folder: HfFolder, tokenizer: Tokenizer, chatTemplate?: string, addEos = false): HfModelPlan {
   const layout = hfEmbeddingLayout(folder.config);
   const embd = need(folder, HF_NAMES.tokenEmbedding);
   const dModel = embd.shape[1] ?? 0;
@@ -66,8 +79,20 @@ export function planHfModel(folder: HfFolder, tokenizer: Tokenizer, chatTemplate
       );
     }
   }
-  const config = configFromHf(folder.config, Math.min(tokenizer.vocabSize, layout.vocabRows));
+  const modules = folder.sentenceTransformers;
+  const pooling = modules?.pooling ? poolingFromSentenceTransformers(modules.pooling) : "none";
+  const config = configFromHf(folder.config, Math.min(tokenizer.vocabSize, layout.vocabRows), pooling);
   const tensors = planTensors(folder, config, layout.tiedEmbeddings);
+  // sentence-transformers' Dense modules after the pooling, each taking the previous one's output.
+  let width = config.dModel;
+  for (const m of modules?.dense ?? []) {
+    const info = denseWeight(m, width);
+    const type = computeTypeOf(info);
+    assertSupported(type, info.name);
+    const rows = info.shape[0]!;
+    tensors.push({ info, type, kind: "matrix", rows, cols: width, bytes: rows * rowBytes(type, width) });
+    width = rows;
+  }
   const bytesByType: Record<string, number> = {};
   let parameterCount = 0;
   let weightBytes = 0;
@@ -88,6 +113,7 @@ export function planHfModel(folder: HfFolder, tokenizer: Tokenizer, chatTemplate
       bytesByType,
       chatTemplate,
       instructionTuned: chatTemplate !== undefined || /(^|[-_ /])it($|[-_ ])/i.test(config.name),
+      addEos,
     },
   };
 }
@@ -100,8 +126,8 @@ export function planHfModel(folder: HfFolder, tokenizer: Tokenizer, chatTemplate
 export async function loadHfModel(folder: HfFolder, opts: LoadOptions & { readonly tokenizer?: Tokenizer } = {}): Promise<Model> {
   const { onProgress, tokenizer } = opts;
   const backend = defaultBackend(opts.backend);
-  const files = tokenizer ? { tokenizer, chatTemplate: chatTemplateOf(await folder.tokenizerConfig?.()) } : await readHfTokenizer(folder);
-  const { config, tensors, info } = planHfModel(folder, files.tokenizer, files.chatTemplate);
+  const files = tokenizer ? await suppliedTokenizerFiles(folder, tokenizer) : await readHfTokenizer(folder);
+  const { config, tensors, info } = planHfModel(folder, files.tokenizer, files.chatTemplate, files.addEos);
   const totalBytes = info.weightBytes;
   const placement = placeWeights(
     tensors.map((t) => ({ name: t.info.name, kind: t.kind, bytes: t.kind === "matrix" ? t.bytes : t.cols * 4 })),
@@ -142,7 +168,11 @@ export async function loadHfModel(folder: HfFolder, opts: LoadOptions & { readon
 
   const weights = assembleWeights(
     config,
-    { ...HF_NAMES, layer: (i, role) => hfLayerName(i, role, config.postNorms) },
+    {
+      ...HF_NAMES,
+      dense: (folder.sentenceTransformers?.dense ?? []).map(denseTensorName),
+      layer: (i, role) => hfLayerName(i, role, config.postNorms),
+    },
     matrices,
     vectors,
   );
@@ -221,6 +251,28 @@ function checkShape(info: HfTensorInfo, shape: readonly number[], from: string):
 /** The weights file (first shard) names the model in messages and in ModelInfo.source. */
 function sourceName(folder: HfFolder): string {
   return folder.tensors[0]?.source.name ?? folder.skipped[0]?.source.name ?? "Hugging Face folder";
+}
+
+/** A tokenizer given by the caller, with the folder's tokenizer_config.json (if any) for the template and EOS rule. */
+async function suppliedTokenizerFiles(folder: HfFolder, tokenizer: Tokenizer): Promise<HfTokenizerFiles> {
+  const config = await folder.tokenizerConfig?.();
+  return { tokenizer, chatTemplate: chatTemplateOf(config), addEos: addsEos(config, undefined) };
+}
+
+/**
+ * Whether encoding a text appends EOS: tokenizer_config.json's add_eos_token when set (transformers rebuilds the
+ * post-processor from it), else tokenizer.json's TemplateProcessing ending its single-sequence template with a special
+ * token. EmbeddingGemma sets both, and sentence-transformers embeds BOS + text + EOS.
+ */
+function addsEos(config: unknown, tokenizerJson: unknown): boolean {
+  const flag = isJsonObject(config) ? config["add_eos_token"] : undefined;
+  if (typeof flag === "boolean") return flag;
+  if (!isJsonObject(tokenizerJson)) return false;
+  const post = tokenizerJson["post_processor"];
+  if (!isJsonObject(post) || post["type"] !== "TemplateProcessing") return false;
+  const single = post["single"];
+  const last: unknown = Array.isArray(single) && single.length > 1 ? single[single.length - 1] : undefined;
+  return isJsonObject(last) && "SpecialToken" in last;
 }
 
 /** tokenizer_config.json's chat_template: a string, or a list of named templates of which "default" is used. */

@@ -37,6 +37,8 @@ export interface ModelInfo {
   readonly chatTemplate: string | undefined;
   /** Instruction-tuned (has a chat template or an "-it" name), as far as the file tells. */
   readonly instructionTuned: boolean;
+  /** Hugging Face folders: the tokenizer files append EOS to an encoded text (GGUF: `tokenizer.ggml.add_eos_token`). */
+  readonly addEos?: boolean;
   /** The GGUF key/value metadata (absent for Hugging Face folders): keys some features read, such as the FIM ids. */
   readonly metadata?: GgufMetadata | undefined;
 }

@@ -4,6 +4,7 @@ import { readSafetensors, readTensorBytes } from "../safetensors/file.js";
 import { openShardedSafetensors } from "../safetensors/sharded.js";
 import type { FileOpener, SafetensorsCollection, SafetensorsTensorInfo } from "../safetensors/types.js";
 import { describeJson, isJsonObject, parseJsonBytes, type JsonObject } from "./json.js";
+import { readSentenceTransformerModules, type SentenceTransformerModules } from "./sentence-transformers.js";
 import { textModelName } from "./text-model-names.js";
 
 /** Says whether a file exists beside the others, by relative path. */
@@ -30,6 +31,8 @@ export interface HfFolder {
   readonly tokenizerJson?: () => Promise<unknown>;
   readonly tokenizerConfig?: () => Promise<unknown>;
   readonly tokenizerModel?: () => Promise<Uint8Array>;
+  /** Present when the folder has modules.json (a sentence-transformers model such as EmbeddingGemma). */
+  readonly sentenceTransformers?: SentenceTransformerModules;
   close(): Promise<void>;
 }
 
@@ -47,11 +50,13 @@ export async function openHfFolder(opener: FileOpener, exists?: FileExists): Pro
     throw new GemmaError("HF_BAD_CONFIG", `${config.name}: the config is ${describeJson(config.value)}, not a JSON object`);
   }
   const textConfig = pickTextConfig(config.name, config.value);
-  const [hasIndex, hasTokenizerJson, hasTokenizerConfig, hasTokenizerModel] = await Promise.all(
-    ["model.safetensors.index.json", "tokenizer.json", "tokenizer_config.json", "tokenizer.model"].map(has),
+  const [hasIndex, hasTokenizerJson, hasTokenizerConfig, hasTokenizerModel, hasModules] = await Promise.all(
+    ["model.safetensors.index.json", "tokenizer.json", "tokenizer_config.json", "tokenizer.model", "modules.json"].map(has),
   );
   const weights = await openWeights(opener, hasIndex === true);
+  let modules: SentenceTransformerModules | undefined;
   try {
+    if (hasModules) modules = await readSentenceTransformerModules(opener, await readJsonFile(opener, "modules.json", CONFIG_LIMIT, "HF_BAD_CONFIG"));
     const { tensors, skipped } = splitTextTensors(weights.tensors);
     const byName = new Map(tensors.map((t) => [t.name, t]));
     return {
@@ -71,9 +76,14 @@ export async function openHfFolder(opener: FileOpener, exists?: FileExists): Pro
       ...(hasTokenizerModel && {
         tokenizerModel: () => readWholeFile(opener, "tokenizer.model", TOKENIZER_MODEL_LIMIT, "TOKENIZER_BAD_MODEL_PROTO"),
       }),
-      close: () => weights.close(),
+      ...(modules && { sentenceTransformers: modules }),
+      close: async () => {
+        await modules?.close();
+        await weights.close();
+      },
     };
   } catch (e) {
+    await modules?.close();
     await weights.close();
     throw e;
   }

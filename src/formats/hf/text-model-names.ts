@@ -5,6 +5,8 @@
  * and the later one (`model.language_model.*`, `model.vision_tower.*`, `model.multi_modal_projector.*`,
  * `lm_head.*`); transformers maps the first onto the second (huggingface/transformers:
  * src/transformers/conversion_mapping.py, the "llava" renamings that gemma3 uses).
+ * A base model saved on its own (Gemma3TextModel, as sentence-transformers saves EmbeddingGemma) has no `model.`
+ * prefix: its base_model_prefix is only added by the *ForCausalLM heads.
  */
 
 const RENAMES: readonly (readonly [from: string, to: string])[] = [
@@ -12,6 +14,9 @@ const RENAMES: readonly (readonly [from: string, to: string])[] = [
   ["model.language_model.", "model."],
   ["language_model.lm_head.", "lm_head."],
 ];
+
+/** Top-level modules of a bare base model (GemmaModel, Gemma2Model, Gemma3TextModel). */
+const BASE_MODEL_PREFIXES: readonly string[] = ["embed_tokens.", "layers.", "norm."];
 
 const VISION_PREFIXES: readonly string[] = [
   "vision_tower.",
@@ -26,5 +31,5 @@ export function textModelName(stored: string): string | undefined {
   for (const [from, to] of RENAMES) {
     if (stored.startsWith(from)) return to + stored.slice(from.length);
   }
-  return stored;
+  return BASE_MODEL_PREFIXES.some((p) => stored.startsWith(p)) ? `model.${stored}` : stored;
 }

@@ -42,8 +42,8 @@ export async function describeModel(nameOrPath: string | undefined, opts: OpenMo
   if (resolved.kind === "hf-folder") {
     const folder = await openHfFolderPath(resolved.dir);
     try {
-      const { tokenizer, chatTemplate } = await readHfTokenizer(folder);
-      return planHfModel(folder, tokenizer, chatTemplate);
+      const { tokenizer, chatTemplate, addEos } = await readHfTokenizer(folder);
+      return planHfModel(folder, tokenizer, chatTemplate, addEos);
     } finally {
       await folder.close();
     }
