@@ -25,14 +25,17 @@ const MIN_MS = 300;
  * Times model.wasm's matrix products per weight type in the model: the matrix-vector product over all the type's
  * matrices (the LM head included; they stream from memory as in decode), and a MATMUL_TOKENS-token product over the
  * type's layer matrices. The activations (encoded once, outside the timing) are a fixed row of moderate values.
- * Allocates its scratch in the arena (a few MB): call it after the timed runs.
+ * Allocates its scratch in the arena (a few MB): call it after the timed runs. Only matrices in the main arena are
+ * measured (model.wasm runs there); a model whose matrices are spread over weight shards reports none.
  */
 export function measureKernels(model: Model): KernelThroughput[] {
   const wasm = model.wasm;
   if (!wasm) return [];
   const w = model.weights;
-  const layerMats = w.layers.flatMap((l) => [l.wq, l.wk, l.wv, l.wo, l.wGate, l.wUp, l.wDown]);
-  const all = [...layerMats, w.output];
+  const inMain = (m: Matrix) => m.shard === undefined;
+  const layerMats = w.layers.flatMap((l) => [l.wq, l.wk, l.wv, l.wo, l.wGate, l.wUp, l.wDown]).filter(inMain);
+  const all = [...layerMats, w.output].filter(inMain);
+  if (all.length === 0) return [];
   const types = [...new Set(all.map((m) => m.type))].filter((t) => wasm.supports(t));
   const arena = model.arena;
   const maxCols = Math.max(...all.map((m) => m.cols));
@@ -41,7 +44,7 @@ export function measureKernels(model: Model): KernelThroughput[] {
   const xPtr = arena.alloc(maxCols * 4);
   const outPtr = arena.alloc(Math.max(maxRows, MATMUL_TOKENS * maxLayerRows) * 4);
   const heap = arena.heapF32;
-  for (let i = 0; i < maxCols; i++) heap[(xPtr >> 2) + i] = Math.sin(i * 0.37) * 2;
+  for (let i = 0; i < maxCols; i++) heap[(xPtr >>> 2) + i] = Math.sin(i * 0.37) * 2;
 
   /** MATMUL_TOKENS copies of the random row encoded for products with `m`'s type and width, in new arena scratch. */
   const encode = (m: Matrix): number => {
@@ -51,9 +54,9 @@ export function measureKernels(model: Model): KernelThroughput[] {
     for (let t = 0; t < MATMUL_TOKENS; t++) {
       const at = actPtr + t * rowBytes;
       if (actType === GgmlType.F32) {
-        arena.heapF32.copyWithin(at >> 2, xPtr >> 2, (xPtr >> 2) + m.cols);
+        arena.heapF32.copyWithin(at >>> 2, xPtr >>> 2, (xPtr >>> 2) + m.cols);
       } else if (actType === GgmlType.F16 || actType === GgmlType.BF16) {
-        quantizeActivationRow(actType, arena.heapF32, xPtr >> 2, m.cols, arena.heapU8, at);
+        quantizeActivationRow(actType, arena.heapF32, xPtr >>> 2, m.cols, arena.heapU8, at);
       } else {
         wasm.quantizeActivations(actType, xPtr, m.cols, at);
       }
