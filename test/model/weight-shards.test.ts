@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
+import { measureKernels } from "../../src/cli/commands/bench-kernels.js";
 import { Context } from "../../src/engine/context.js";
 import { loadGgufModel } from "../../src/model/load-gguf.js";
 import type { Backend, LoadOptions, Model } from "../../src/model/model.js";
@@ -10,7 +11,7 @@ import { openGgufPath } from "../../src/platform/node/gguf-files.js";
 import { openHfFolderPath } from "../../src/platform/node/hf-folder.js";
 import { loadHfModel } from "../../src/model/load-hf.js";
 import { threadedBackend } from "../../src/platform/node/model-file.js";
-import { GgmlType } from "../../src/quant/types.js";
+import { GgmlType, typeName } from "../../src/quant/types.js";
 import { writeSyntheticGemma3 } from "../helpers/synthetic-gguf.js";
 
 /**
@@ -101,4 +102,22 @@ test("a Hugging Face folder spreads the same way", async () => {
 
 test("a matrix larger than a shard is a clear error", async () => {
   await assert.rejects(loadTiny({ backend: "ref", arenaLimits: { single: 0, shard: 1000 } }), /larger than one WebAssembly memory's share/);
+});
+
+test("bench --kernels times every matrix in the memory that holds it: the same types, counts and bytes as the file's", async () => {
+  const file = await openGgufPath("test/fixtures/tiny/gemma3.gguf");
+  const expected = new Map<string, { matrices: number; bytes: number }>();
+  try {
+    for (const t of file.tensors.filter((t) => t.dims.length === 2)) {
+      const e = expected.get(typeName(t.type)) ?? { matrices: 0, bytes: 0 };
+      expected.set(typeName(t.type), { matrices: e.matrices + 1, bytes: e.bytes + t.byteSize });
+    }
+  } finally {
+    await file.close();
+  }
+  for (const limits of [undefined, SMALL]) {
+    const model = await loadTiny({ backend: "wasm", arenaLimits: limits });
+    const measured = new Map(measureKernels(model).map((k) => [k.type, { matrices: k.matrices, bytes: k.bytes }]));
+    assert.deepEqual(measured, expected, limits ? "spread over shards" : "one memory");
+  }
 });
