@@ -1,7 +1,5 @@
 import { attention, attentionEncoded, softcapF32 } from "../kernels/ref/attention.js";
-import { geglu } from "../kernels/ref/gelu.js";
-import { rmsNorm } from "../kernels/ref/norm.js";
-import { ropeAngles, ropeApply } from "../kernels/ref/rope.js";
+import { ropeAngles } from "../kernels/ref/rope.js";
 import type { Kernels } from "../kernels/kernels.js";
 import { dequantizeRow } from "../quant/dequantize.js";
 import { GgmlType } from "../quant/types.js";
@@ -60,7 +58,7 @@ export function forward(
     const spec = c.layers[l]!;
 
     // attention block: xb = norm(x); q, k, v = xb·Wqᵀ, xb·Wkᵀ, xb·Wvᵀ   [nTok, H·hd], [nTok, K·hd]
-    for (let t = 0; t < nTok; t++) rmsNorm(heap, a.x + t * D, L.attnNorm.ptr >>> 2, a.xb + t * D, D, c.normEps);
+    for (let t = 0; t < nTok; t++) kernels.rmsNorm(heap, a.x + t * D, L.attnNorm.ptr >>> 2, a.xb + t * D, D, c.normEps);
     kernels.matmul(L.wq, a.xb, nTok, a.q);
     kernels.matmul(L.wk, a.xb, nTok, a.k);
     kernels.matmul(L.wv, a.xb, nTok, a.v);
@@ -73,12 +71,12 @@ export function forward(
         const qt = a.q + t * qDim;
         const kt = a.k + t * kvDim;
         if (L.qNorm && L.kNorm) {
-          for (let h = 0; h < c.nHeads; h++) rmsNorm(heap, qt + h * c.headDim, L.qNorm.ptr >>> 2, qt + h * c.headDim, c.headDim, c.normEps);
-          for (let h = 0; h < c.nKvHeads; h++) rmsNorm(heap, kt + h * c.headDim, L.kNorm.ptr >>> 2, kt + h * c.headDim, c.headDim, c.normEps);
+          for (let h = 0; h < c.nHeads; h++) kernels.rmsNorm(heap, qt + h * c.headDim, L.qNorm.ptr >>> 2, qt + h * c.headDim, c.headDim, c.normEps);
+          for (let h = 0; h < c.nKvHeads; h++) kernels.rmsNorm(heap, kt + h * c.headDim, L.kNorm.ptr >>> 2, kt + h * c.headDim, c.headDim, c.normEps);
         }
         ropeAngles(a.ropeCos, a.ropeSin, pos0 + t - r0, c.headDim, spec.ropeBase, spec.ropeFreqScale);
-        ropeApply(heap, qt, c.nHeads, c.headDim, a.ropeCos, a.ropeSin);
-        ropeApply(heap, kt, c.nKvHeads, c.headDim, a.ropeCos, a.ropeSin);
+        kernels.ropeApply(heap, qt, c.nHeads, c.headDim, a.ropeCos, a.ropeSin);
+        kernels.ropeApply(heap, kt, c.nKvHeads, c.headDim, a.ropeCos, a.ropeSin);
         for (let i = 0; i < qDim; i++) heap[qt + i] *= c.queryScale;
         storeKvRow(kv, heap, u8, pos0 + t - r0, kt, a.v + t * kvDim, kvDim);
       }
@@ -95,22 +93,22 @@ export function forward(
       else attentionEncoded(heap, u8, shape, kv.type, q, kv.k * 4, kv.v * 4, att, n, pos0, a.scores);
     }
     kernels.matmul(L.wo, a.att, nTok, a.proj); // [nTok, D]
-    residualAdd(heap, a, L.postAttnNorm?.ptr, nTok, D, c.normEps);
+    residualAdd(kernels, heap, a, L.postAttnNorm?.ptr, nTok, D, c.normEps);
 
     // feed-forward block: x += norm(Wdown · (gelu(Wgate·xb) ⊙ Wup·xb))
-    for (let t = 0; t < nTok; t++) rmsNorm(heap, a.x + t * D, L.ffnNorm.ptr >>> 2, a.xb + t * D, D, c.normEps);
+    for (let t = 0; t < nTok; t++) kernels.rmsNorm(heap, a.x + t * D, L.ffnNorm.ptr >>> 2, a.xb + t * D, D, c.normEps);
     kernels.matmul(L.wGate, a.xb, nTok, a.gate); // [nTok, F]
     kernels.matmul(L.wUp, a.xb, nTok, a.up); // [nTok, F]
-    geglu(heap, a.gate, a.up, nTok * c.dFfn, opts.fp16Gelu);
+    kernels.geglu(heap, a.gate, a.up, nTok * c.dFfn, opts.fp16Gelu);
     kernels.matmul(L.wDown, a.gate, nTok, a.proj); // [nTok, D]
-    residualAdd(heap, a, L.postFfnNorm?.ptr, nTok, D, c.normEps);
+    residualAdd(kernels, heap, a, L.postFfnNorm?.ptr, nTok, D, c.normEps);
 
     opts.onResidual?.(l + 1, a.x, nTok);
   }
 
   // logits of the requested rows: norm, tied LM head, optional soft-cap   [nOut, vocab]
   const nOut = outRows.length;
-  for (let i = 0; i < nOut; i++) rmsNorm(heap, a.x + outRows[i]! * D, w.outputNorm.ptr >>> 2, a.xb + i * D, D, c.normEps);
+  for (let i = 0; i < nOut; i++) kernels.rmsNorm(heap, a.x + outRows[i]! * D, w.outputNorm.ptr >>> 2, a.xb + i * D, D, c.normEps);
   kernels.matmul(w.output, a.xb, nOut, a.logits);
   if (c.finalSoftcap > 0) {
     const cap = c.finalSoftcap;
@@ -121,11 +119,9 @@ export function forward(
 }
 
 /** x += post-norm(proj) (or x += proj for models without post-norms). */
-function residualAdd(heap: Float32Array, a: Activations, postNorm: number | undefined, nTok: number, D: number, eps: number): void {
-  for (let t = 0; t < nTok; t++) {
-    const p = a.proj + t * D;
-    if (postNorm !== undefined) rmsNorm(heap, p, postNorm >>> 2, p, D, eps);
-    const x = a.x + t * D;
-    for (let i = 0; i < D; i++) heap[x + i] += heap[p + i]!;
-  }
+function residualAdd(
+  kernels: Kernels, heap: Float32Array, a: Activations, postNorm: number | undefined, nTok: number, D: number, eps: number,
+): void {
+  if (postNorm !== undefined) for (let t = 0; t < nTok; t++) kernels.rmsNorm(heap, a.proj + t * D, postNorm >>> 2, a.proj + t * D, D, eps);
+  kernels.addInPlace(heap, a.x, a.proj, nTok * D);
 }

@@ -5,13 +5,15 @@ import type { Arena } from "./arena.js";
 import type { Kernels } from "./kernels.js";
 import { createRefKernels } from "./ref/matmul.js";
 import { createWasmAttention, type AttentionPlan } from "./wasm-attention.js";
+import { createWasmElementwise } from "./wasm-elementwise.js";
 import type { WasmKernels } from "./wasm/index.js";
 
 /**
  * Matrix products on the WebAssembly kernels (one thread, or a worker pool behind the same interface): the
  * activation rows are encoded once per product, then every (row, token) dot runs in WebAssembly. Weight types the
  * kernels do not cover fall back to the reference twin. Attention runs its dot products in WebAssembly
- * (wasm-attention.ts) for head sizes that are a multiple of 4, else on the reference.
+ * (wasm-attention.ts) for head sizes that are a multiple of 4, else on the reference; the elementwise passes run in
+ * WebAssembly too (wasm-elementwise.ts).
  */
 export function createWasmMatmulKernels(arena: Arena, wasm: WasmKernels, maxActivationBytes: number, attentionPlan: AttentionPlan): Kernels {
   const scratch = arena.alloc(maxActivationBytes);
@@ -20,6 +22,7 @@ export function createWasmMatmulKernels(arena: Arena, wasm: WasmKernels, maxActi
   return {
     name: "wasm",
     attention,
+    ...createWasmElementwise(arena, wasm, attentionPlan.headDim),
     matmul(w: Matrix, x: number, nTok: number, y: number): void {
       if (!wasm.supports(w.type)) return ref.matmul(w, x, nTok, y);
       const actType = vecDotType(w.type);

@@ -19,6 +19,15 @@ function geluTanhF32(x: number): number {
 
 let fp16Table: Float32Array | undefined;
 
+/** GELU of each f16 value (indexed by its bits), rounded to f16, as f32: ggml's table; built on first use. */
+export function fp16GeluTable(): Float32Array {
+  if (!fp16Table) {
+    fp16Table = new Float32Array(65536);
+    for (let i = 0; i < 65536; i++) fp16Table[i] = f16ToF32(f32ToF16(geluTanhF32(f16ToF32(i))));
+  }
+  return fp16Table;
+}
+
 /**
  * ggml's CPU GELU: the input rounded to f16 looks up an f16 table of GELU, with |x| >= 10 passed through
  * (ggml-org/llama.cpp:ggml/src/ggml-cpu/vec.h, GGML_GELU_FP16). Emulated only to compare with llama.cpp tightly.
@@ -26,11 +35,7 @@ let fp16Table: Float32Array | undefined;
 export function geluFp16(x: number): number {
   if (x <= -10) return 0;
   if (x >= 10) return x;
-  if (!fp16Table) {
-    fp16Table = new Float32Array(65536);
-    for (let i = 0; i < 65536; i++) fp16Table[i] = f16ToF32(f32ToF16(geluTanhF32(f16ToF32(i))));
-  }
-  return fp16Table[f32ToF16(x)]!;
+  return fp16GeluTable()[f32ToF16(x)]!;
 }
 
 /** GeGLU in place: gate[i] = gelu(gate[i]) · up[i] for n elements. */

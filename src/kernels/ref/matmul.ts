@@ -4,16 +4,25 @@ import type { Arena } from "../arena.js";
 import type { Kernels } from "../kernels.js";
 import type { Matrix } from "../../model/weights.js";
 import { attention } from "./attention.js";
+import { geglu } from "./gelu.js";
+import { rmsNorm } from "./norm.js";
+import { addInPlace } from "./residual.js";
+import { ropeApply } from "./rope.js";
 
 /**
  * Reference matrix products: quantize each activation row to the weight's paired type, then one ggml-style
- * vec_dot per (row, token). Slow but plain; the WebAssembly kernels are its twins.
+ * vec_dot per (row, token); attention and the elementwise passes from their reference files. Slow but plain; the
+ * WebAssembly kernels are its twins.
  */
 export function createRefKernels(arena: Arena, maxActivationBytes: number): Kernels {
   const scratch = arena.alloc(maxActivationBytes);
   return {
     name: "ref",
     attention,
+    rmsNorm,
+    ropeApply,
+    geglu,
+    addInPlace,
     matmul(w: Matrix, x: number, nTok: number, y: number): void {
       const u8 = arena.heapU8;
       const f32 = arena.heapF32;

@@ -50,14 +50,27 @@ export interface AttentionExports {
   readonly widen: (x: number, n: number, out: number) => void;
 }
 
+/** The per-token elementwise passes (kernels/assembly/elementwise.ts); byte addresses. */
+export interface ElementwiseExports {
+  /** y = RMSNorm(x)·w over n floats (y may be x), as src/kernels/ref/norm.ts's rmsNorm. */
+  readonly rmsNorm: (x: number, w: number, y: number, n: number, eps: number) => void;
+  /** Rotates nHeads heads at x in place; cs holds headDim/2 cosines then headDim/2 sines (ref/rope.ts ropeApply). */
+  readonly ropeApply: (x: number, nHeads: number, headDim: number, cs: number) => void;
+  /** gate = gelu(gate)·up over n floats, gelu from the f16-indexed f32 table at `table` (ref/gelu.ts geluFp16). */
+  readonly gegluFp16: (gate: number, up: number, n: number, table: number) => void;
+  /** x += y over n floats. */
+  readonly add: (x: number, y: number, n: number) => void;
+}
+
 /**
  * An instance's matmul exports, indexed like MATMUL_EXPORTS, its quantizers by activation type, its attention passes,
- * and the per-head attention task over its memory (attention-task.ts).
+ * its elementwise passes, and the per-head attention task over its memory (attention-task.ts).
  */
 export interface KernelExports {
   readonly matmuls: readonly MatmulExport[];
   readonly quantizers: ReadonlyMap<number, QuantizeExport>;
   readonly attention: AttentionExports;
+  readonly elementwise: ElementwiseExports;
   readonly attentionHead: AttentionHeadRunner;
 }
 
@@ -72,7 +85,13 @@ export function bindExports(instance: WebAssembly.Instance, memory: WebAssembly.
     values: exports["attn_values"] as AttentionExports["values"],
     widen: exports["widen_f64"] as AttentionExports["widen"],
   };
-  return { matmuls, quantizers, attention, attentionHead: attentionHeadRunner(attention, memory) };
+  const elementwise: ElementwiseExports = {
+    rmsNorm: exports["rms_norm"] as ElementwiseExports["rmsNorm"],
+    ropeApply: exports["rope_apply"] as ElementwiseExports["ropeApply"],
+    gegluFp16: exports["geglu_fp16"] as ElementwiseExports["gegluFp16"],
+    add: exports["add_f32"] as ElementwiseExports["add"],
+  };
+  return { matmuls, quantizers, attention, elementwise, attentionHead: attentionHeadRunner(attention, memory) };
 }
 
 /** Instantiates the kernel module (the ordinary or the shared-memory variant, as `memory` is) on `memory`. */

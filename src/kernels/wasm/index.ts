@@ -1,6 +1,6 @@
 import { typeName } from "../../quant/types.js";
 import { GemmaError } from "../../util/errors.js";
-import { instantiateKernels, MATMUL_EXPORTS, moduleFor, type KernelExports } from "./bindings.js";
+import { instantiateKernels, MATMUL_EXPORTS, moduleFor, type ElementwiseExports, type KernelExports } from "./bindings.js";
 import { checkMatmul, checkQuantize } from "./checks.js";
 
 export { supportsWasmSimd } from "./module.js";
@@ -27,6 +27,8 @@ export interface WasmKernels {
    * written and checked by src/kernels/wasm-attention.ts), on the pool's threads where there are several.
    */
   attentionHeads(args: number, nHeads: number): void;
+  /** The elementwise passes on this memory, on the calling thread (byte addresses; bindings.ts). */
+  readonly elementwise: ElementwiseExports;
 }
 
 /** Index of each weight type's matmul in KernelExports.matmuls. */
@@ -44,6 +46,7 @@ export function kernelsOver(memory: WebAssembly.Memory, exports: KernelExports):
   return {
     memory,
     supports: (weightType) => MATMUL_OP.has(weightType),
+    elementwise: exports.elementwise,
     attentionHeads(args, nHeads) {
       for (let h = 0; h < nHeads; h++) exports.attentionHead(args, h);
     },

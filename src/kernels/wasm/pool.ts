@@ -1,6 +1,6 @@
 import { typeName } from "../../quant/types.js";
 import { GemmaError } from "../../util/errors.js";
-import { instantiateKernels, moduleFor, type KernelExports } from "./bindings.js";
+import { instantiateKernels, moduleFor, type ElementwiseExports, type KernelExports } from "./bindings.js";
 import { checkMatmul } from "./checks.js";
 import { kernelsOver, matmulOp, type WasmKernels } from "./index.js";
 import { isSharedMemory } from "./module.js";
@@ -51,6 +51,7 @@ export class KernelPool implements WasmKernels {
   readonly memory: WebAssembly.Memory;
   /** Threads computing each large job: the workers plus the caller. */
   readonly threads: number;
+  readonly elementwise: ElementwiseExports;
   private readonly local: WasmKernels;
   private readonly exports: KernelExports;
   private readonly memories: readonly WebAssembly.Memory[];
@@ -75,6 +76,7 @@ export class KernelPool implements WasmKernels {
     this.memory = memories[0]!;
     this.exports = instances[0]!;
     this.local = kernelsOver(this.memory, this.exports);
+    this.elementwise = this.exports.elementwise;
     this.views = memories.map((memory, i) => {
       const local = i === 0 ? this.local : kernelsOver(memory, instances[i]!);
       return {
@@ -82,6 +84,7 @@ export class KernelPool implements WasmKernels {
         // attention reads the KV cache, which lives in the first memory: the others run it on this thread only
         attentionHeads: i === 0 ? (args: number, nHeads: number) => this.attentionHeads(args, nHeads) : (args: number, nHeads: number) => local.attentionHeads(args, nHeads),
         supports: (type: number) => local.supports(type),
+        elementwise: local.elementwise,
         quantizeActivations: (actType: number, xPtr: number, n: number, outPtr: number) => local.quantizeActivations(actType, xPtr, n, outPtr),
         matmul: (type: number, wPtr: number, rows: number, cols: number, actPtr: number, nTok: number, outPtr: number, rowBegin = 0, rowEnd = rows) =>
           this.matmulOn(i, type, wPtr, rows, cols, actPtr, nTok, outPtr, rowBegin, rowEnd),
