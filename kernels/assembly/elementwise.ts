@@ -1,3 +1,5 @@
+import { f32ToHalf } from "./simd";
+
 /*
  * The per-token elementwise passes of the forward step, twins of src/kernels/ref/norm.ts, rope.ts, gelu.ts and
  * residual.ts, which compute in JavaScript doubles and round on each store to a Float32Array. Each pass here keeps
@@ -58,31 +60,6 @@ export function rope_apply(x: usize, nHeads: i32, headDim: i32, cs: usize): void
   }
 }
 
-/** IEEE half bits of v, rounded to nearest even; NaN as the quiet NaN of its sign (src/util/half.ts f32ToF16). */
-@inline function f32ToF16(v: f32): u32 {
-  const x = reinterpret<u32>(v);
-  const sign = (x >>> 16) & 0x8000;
-  const exp = <i32>((x >>> 23) & 0xff);
-  let mant = x & 0x7fffff;
-  if (exp == 0xff) return sign | 0x7c00 | (mant != 0 ? 0x200 : 0);
-  const e = exp - 127 + 15;
-  if (e >= 0x1f) return sign | 0x7c00;
-  if (e <= 0) {
-    if (e < -10) return sign;
-    mant |= 0x800000;
-    const shift = <u32>(14 - e);
-    const halfway = <u32>1 << (shift - 1);
-    let r = mant >>> shift;
-    const rem = mant & ((<u32>1 << shift) - 1);
-    if (rem > halfway || (rem == halfway && (r & 1) != 0)) r++;
-    return sign | r;
-  }
-  let r = (<u32>e << 10) | (mant >>> 13);
-  const rem = mant & 0x1fff;
-  if (rem > 0x1000 || (rem == 0x1000 && (r & 1) != 0)) r++;
-  return sign | r;
-}
-
 /** gate[i] = gelu(gate[i])·up[i] for n floats, gelu from the 65536-entry f32 table (by f16 bits) at table. */
 export function geglu_fp16(gate: usize, up: usize, n: i32, table: usize): void {
   for (let p: usize = 0, end = <usize>n << 2; p < end; p += 4) {
@@ -90,7 +67,7 @@ export function geglu_fp16(gate: usize, up: usize, n: i32, table: usize): void {
     let g: f32;
     if (v <= -10) g = 0;
     else if (v >= 10) g = v;
-    else g = load<f32>(table + (<usize>f32ToF16(v) << 2));
+    else g = load<f32>(table + (<usize>f32ToHalf(v) << 2));
     store<f32>(gate + p, g * load<f32>(up + p));
   }
 }
