@@ -143,10 +143,7 @@ class FolderEmbedder:
     def __call__(self, ids: list[int]) -> np.ndarray:
         with torch.no_grad():
             hidden = self.model(torch.tensor([ids]), attention_mask=torch.ones(1, len(ids), dtype=torch.long)).last_hidden_state[0]
-            v = hidden.mean(dim=0)
-            for m in self.dense:
-                v = m @ v
-            return torch.nn.functional.normalize(v, dim=0).double().numpy()
+            return emb.pool_project_normalize(hidden, self.dense)
 
 
 def main() -> None:

@@ -163,10 +163,15 @@ class SentenceEmbedder:
     def __call__(self, ids: list[int]) -> np.ndarray:
         with torch.no_grad():
             hidden = self.model(torch.tensor([ids])).last_hidden_state[0]  # after the final norm
-            v = hidden.mean(dim=0)
-            for m in self.dense:
-                v = m @ v
-            return torch.nn.functional.normalize(v, dim=0).double().numpy()
+            return pool_project_normalize(hidden, self.dense)
+
+
+def pool_project_normalize(hidden: "torch.Tensor", dense: list) -> np.ndarray:
+    """sentence-transformers' tail: mean over the tokens, the Dense layers (no bias, Identity), then L2 normalize."""
+    v = hidden.mean(dim=0)
+    for m in dense:
+        v = m @ v
+    return torch.nn.functional.normalize(v, dim=0).double().numpy()
 
 
 def main() -> None:
