@@ -34,19 +34,18 @@ function choiceSeed(seed: number | undefined, i: number): number | undefined {
  * going away) aborts every choice, so the slots are free for the next request within one step.
  */
 export async function runGeneration(ctx: GenerationContext, kind: Endpoint, req: ParsedRequest, signal: AbortSignal, arrived: number): Promise<Response> {
-  const abort = new AbortController();
-  const onClientGone = () => abort.abort();
-  signal.addEventListener("abort", onClientGone, { once: true });
-  let streams: GenerationStream<GenerateResult>[];
+  // One listener on the client's signal stops every choice (not one listener per choice on a shared signal).
+  let streams: GenerationStream<GenerateResult>[] = [];
+  const abortAll = () => streams.forEach((s) => s.abort());
+  signal.addEventListener("abort", abortAll, { once: true });
   let release: () => void;
   try {
-    streams = Array.from({ length: req.n }, (_, i) =>
-      ctx.batch.generate(req.prompt, { ...req.options, seed: choiceSeed(req.options.seed, i), signal: abort.signal }),
-    );
+    streams = Array.from({ length: req.n }, (_, i) => ctx.batch.generate(req.prompt, { ...req.options, seed: choiceSeed(req.options.seed, i) }));
+    if (signal.aborted) abortAll();
     release = await ctx.queue.acquire(signal, req.n);
   } catch (e) {
-    signal.removeEventListener("abort", onClientGone);
-    abort.abort();
+    signal.removeEventListener("abort", abortAll);
+    abortAll();
     if (isGemmaError(e)) throw new ApiError(400, e.message, { code: e.code.toLowerCase() });
     throw e;
   }
@@ -80,13 +79,13 @@ export async function runGeneration(ctx: GenerationContext, kind: Endpoint, req:
       return await Promise.all(
         streams.map((_, i) =>
           drive(i, emit, logprobs[i]).catch((e: unknown) => {
-            abort.abort();
+            abortAll();
             throw e;
           }),
         ),
       );
     } finally {
-      signal.removeEventListener("abort", onClientGone);
+      signal.removeEventListener("abort", abortAll);
       release();
     }
   };
@@ -142,7 +141,7 @@ export async function runGeneration(ctx: GenerationContext, kind: Endpoint, req:
         });
     },
     cancel() {
-      abort.abort();
+      abortAll();
     },
   });
   return new Response(body, { headers: SSE_HEADERS });
