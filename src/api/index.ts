@@ -48,6 +48,16 @@ export { GenerationStream } from "../engine/generation-stream.js";
 export { ChatSession, type ChatSessionOptions, type ChatTurnResult } from "../engine/chat-session.js";
 export { chatFormat, type ChatFormat, type ChatTemplateChoice } from "../engine/chat-template.js";
 export { chatPromptTokens, stopTokens, type ChatMessage } from "../engine/prompt.js";
+export type { ToolChatOptions, ToolChatResult } from "./tool-chat.js";
+export { ToolRequestError, type ToolChoice, type ToolDefinition, type ToolSetup } from "../engine/tool-definitions.js";
+export {
+  planToolChat,
+  type ToolCallsMessage,
+  type ToolChatMessage,
+  type ToolChatPlan,
+  type ToolResultMessage,
+} from "../engine/tool-prompt.js";
+export { readToolAnswer, ToolAnswerReader, type ToolAnswer, type ToolAnswerEvent, type ToolCall } from "../engine/tool-answer.js";
 export { promptIds, type PromptPart } from "../engine/prompt-parts.js";
 export { StopStringMatcher } from "../engine/stop-strings.js";
 export type { TokenLogprobs, TokenProbability } from "../engine/logprobs.js";

@@ -9,6 +9,7 @@ import { type GenerationOptions, resolveGeneration } from "../engine/generation-
 import { fimPromptIds, fimStopTokens, fimTokens } from "../engine/fim.js";
 import { GenerationStream } from "../engine/generation-stream.js";
 import type { ChatMessage } from "../engine/prompt.js";
+import type { ToolChatMessage } from "../engine/tool-prompt.js";
 import { TokenSequence } from "../engine/sequence.js";
 import type { GgufFile } from "../formats/gguf/index.js";
 import { loadGgufModel, type LoadProgress } from "../model/load-gguf.js";
@@ -16,6 +17,7 @@ import type { ModelConfig } from "../model/config.js";
 import type { Model, ModelInfo } from "../model/model.js";
 import type { Tokenizer } from "../tokenizer/index.js";
 import { GemmaError } from "../util/errors.js";
+import { toolChatStream, type ToolChatOptions, type ToolChatResult } from "./tool-chat.js";
 
 export type { KvType } from "../engine/kv-cache.js";
 
@@ -199,6 +201,17 @@ export class GemmaModel {
   /** A new conversation (see ChatSession). */
   chat(opts: ChatSessionOptions = {}): ChatSession {
     return new ChatSession(this.model, this.sequence, opts);
+  }
+
+  /**
+   * One answer to a conversation that may call tools: with `tools` (and toolChoice other than "none") the answer
+   * is generated as tool-call JSON under a schema made from the tools, and the result holds the parsed
+   * `toolCalls` or the reply's `content` (api/tool-chat.ts; the prompt format is in engine/tool-prompt.ts).
+   * Conversations may hold earlier calls (`toolCalls`) and their results (`role: "tool"`). A bad tool definition,
+   * choice or tool turn is a ToolRequestError naming the field.
+   */
+  toolChat(messages: readonly ToolChatMessage[], opts: ToolChatOptions = {}): GenerationStream<ToolChatResult> {
+    return toolChatStream(this, messages, opts);
   }
 
   /** Token ids of a conversation in a chat format (default "auto": the model's template when it has one). */

@@ -2,12 +2,14 @@ import type { BatchedModel } from "../api/batched-model.js";
 import type { GemmaModel } from "../api/model.js";
 import type { GenerateResult } from "../engine/generate.js";
 import type { GenerationStream } from "../engine/generation-stream.js";
+import { readToolAnswer, ToolAnswerReader, type ToolAnswerEvent } from "../engine/tool-answer.js";
 import { isGemmaError } from "../util/errors.js";
 import { ApiError } from "./api-error.js";
 import type { ServerMetrics } from "./metrics.js";
 import { chatLogprob, CompletionLogprobs, finishReason, usage } from "./openai-shapes.js";
 import type { ParsedRequest } from "./openai-request.js";
 import type { RequestQueue } from "./request-queue.js";
+import { toolAnswerDelta, toolAnswerMessage, toolFinishReason } from "./tool-shapes.js";
 
 /** Which endpoint's shapes to answer in. */
 export type Endpoint = "chat" | "completion";
@@ -98,6 +100,10 @@ export async function runGeneration(ctx: GenerationContext, kind: Endpoint, req:
       if (kind === "chat" && lp) chatLogprobs[i]!.push(...(lp as { content: unknown[] }).content);
     }, completionLogprobs);
     const choices = rs.map((r, index) => {
+      if (kind === "chat" && req.toolAnswers) {
+        const answer = readToolAnswer(r.text);
+        return { index, message: toolAnswerMessage(answer), logprobs: null, finish_reason: toolFinishReason(r.finishReason, answer) };
+      }
       const reason = finishReason(r.finishReason);
       const logprobs = req.topLogprobs === undefined ? null : kind === "chat" ? { content: chatLogprobs[index] } : completionLogprobs[index];
       return kind === "chat"
@@ -119,13 +125,22 @@ export async function runGeneration(ctx: GenerationContext, kind: Endpoint, req:
         }
       };
       const choice = (index: number, fields: Record<string, unknown>) => ({ ...head, choices: [{ index, ...fields }] });
-      if (kind === "chat") streams.forEach((_, i) => send(choice(i, { delta: { role: "assistant", content: "" }, logprobs: null, finish_reason: null })));
+      // tool answers: the JSON is read as it comes and streamed as OpenAI's content and tool_calls deltas
+      const readers = streams.map(() => (kind === "chat" && req.toolAnswers ? new ToolAnswerReader() : undefined));
+      const sendEvents = (i: number, events: readonly ToolAnswerEvent[]) => {
+        for (const e of events) send(choice(i, { delta: toolAnswerDelta(e), logprobs: null, finish_reason: null }));
+      };
+      if (kind === "chat") streams.forEach((_, i) => send(choice(i, { delta: { role: "assistant", content: readers[i] ? null : "" }, logprobs: null, finish_reason: null })));
       driveAll((i, text, lp) => {
-        send(kind === "chat" ? choice(i, { delta: { content: text }, logprobs: lp, finish_reason: null }) : choice(i, { text, logprobs: lp, finish_reason: null }));
+        const reader = readers[i];
+        if (reader) sendEvents(i, reader.push(text));
+        else send(kind === "chat" ? choice(i, { delta: { content: text }, logprobs: lp, finish_reason: null }) : choice(i, { text, logprobs: lp, finish_reason: null }));
       }, completionLogprobs)
         .then((rs) => {
           rs.forEach((r, i) => {
-            const reason = finishReason(r.finishReason);
+            const reader = readers[i];
+            if (reader) sendEvents(i, reader.end());
+            const reason = reader ? toolFinishReason(r.finishReason, reader.answer) : finishReason(r.finishReason);
             send(kind === "chat" ? choice(i, { delta: {}, logprobs: null, finish_reason: reason }) : choice(i, { text: "", logprobs: null, finish_reason: reason }));
           });
           if (req.includeUsage) send({ ...head, choices: [], usage: totals(rs) });

@@ -1,7 +1,9 @@
 import type { CompletionOptions, GemmaModel } from "../api/model.js";
 import { fimPromptIds, fimStopTokens, fimTokens } from "../engine/fim.js";
-import type { ChatMessage } from "../engine/prompt.js";
+import { ToolRequestError } from "../engine/tool-definitions.js";
+import { planToolChat, type ToolChatMessage, type ToolChatPlan } from "../engine/tool-prompt.js";
 import { ApiError, badField } from "./api-error.js";
+import { toolCalls, toolRequestError, toolSetup } from "./tool-request.js";
 
 /** A validated generation request, ready for the model. */
 export interface ParsedRequest {
@@ -14,6 +16,8 @@ export interface ParsedRequest {
   readonly topLogprobs: number | undefined;
   /** Choices wanted (OpenAI's `n`): that many independent generations of the same prompt. */
   readonly n: number;
+  /** Chat with tools active: each answer is tool-call JSON, read into tool calls or content (engine/tool-answer.ts). */
+  readonly toolAnswers: boolean;
   readonly options: CompletionOptions;
 }
 
@@ -27,21 +31,32 @@ const MAX_CHOICES = 128;
 /** `contextSize`: positions of the sequence that will run the request. */
 export function parseChatRequest(raw: unknown, model: GemmaModel, modelId: string, contextSize: number): ParsedRequest {
   const body = common(raw, modelId);
-  if (body.tools !== undefined || body.functions !== undefined || body.tool_choice !== undefined) {
-    throw new ApiError(400, "tool calling is not supported", { param: "tools", code: "unsupported_parameter" });
-  }
+  const tools = toolSetup(body);
   const messages = chatMessages(body.messages);
+  let plan: ToolChatPlan;
+  try {
+    plan = planToolChat(messages, tools);
+  } catch (e) {
+    if (e instanceof ToolRequestError) throw toolRequestError(e);
+    throw e;
+  }
   let prompt: number[];
   try {
-    prompt = model.formatChat(messages);
+    prompt = model.formatChat(plan.messages);
   } catch (e) {
     throw badField("messages", (e as Error).message);
   }
   const logprobs = optionalBoolean(body, "logprobs") ?? false;
   const top = optionalInt(body, "top_logprobs", 0, 20);
   if (top !== undefined && !logprobs) throw badField("top_logprobs", "top_logprobs needs logprobs: true");
+  const toolAnswers = plan.jsonSchema !== undefined;
+  if (toolAnswers && responseFormat(body.response_format) !== undefined) {
+    throw badField("response_format", 'response_format cannot be combined with tools: with tools the answer is tool-call JSON (give tool_choice "none" to answer in the format without tools)');
+  }
+  if (toolAnswers && logprobs) throw new ApiError(400, "logprobs are not supported together with tools", { param: "logprobs", code: "unsupported_parameter" });
   const maxTokens = optionalInt(body, "max_completion_tokens", 1) ?? optionalInt(body, "max_tokens", 1);
-  return finish(body, model, contextSize, prompt, "messages", maxTokens, logprobs ? (top ?? 0) : undefined);
+  const r = finish(body, model, contextSize, prompt, "messages", maxTokens, logprobs ? (top ?? 0) : undefined);
+  return toolAnswers ? { ...r, toolAnswers, options: { ...r.options, jsonSchema: plan.jsonSchema } } : r;
 }
 
 export function parseCompletionRequest(raw: unknown, model: GemmaModel, modelId: string, contextSize: number): ParsedRequest {
@@ -97,6 +112,7 @@ function finish(body: Body, model: GemmaModel, contextSize: number, prompt: read
   return {
     prompt,
     n: optionalInt(body, "n", 1, MAX_CHOICES) ?? 1,
+    toolAnswers: false,
     stream: optionalBoolean(body, "stream") ?? false,
     includeUsage: includeUsage ?? false,
     topLogprobs,
@@ -117,15 +133,29 @@ function finish(body: Body, model: GemmaModel, contextSize: number, prompt: read
   };
 }
 
-function chatMessages(value: unknown): ChatMessage[] {
+/**
+ * The messages: system (developer), user, assistant (with text content, or with tool_calls and content that may
+ * be null) and tool (tool_call_id and text content).
+ */
+function chatMessages(value: unknown): ToolChatMessage[] {
   if (!Array.isArray(value)) throw badField("messages", "messages must be an array");
   if (value.length === 0) throw badField("messages", "messages is empty");
   return value.map((m: unknown, i) => {
     const param = `messages[${i}]`;
     if (typeof m !== "object" || m === null) throw badField(param, `${param} must be an object`);
-    const { role, content } = m as Body;
+    const { role, content, tool_calls: calls, tool_call_id: callId } = m as Body;
+    if (role === "function" || (m as Body).function_call != null) {
+      throw new ApiError(400, `${param}: function messages and function_call (OpenAI's deprecated function calling) are not supported: use tool_calls and role "tool"`, { param, code: "unsupported_parameter" });
+    }
+    if (role === "tool") {
+      if (typeof callId !== "string") throw badField(`${param}.tool_call_id`, `${param}.tool_call_id must be a string: the id of the call this message answers`);
+      return { role, toolCallId: callId, content: messageText(content, `${param}.content`) };
+    }
     if (role !== "system" && role !== "developer" && role !== "user" && role !== "assistant") {
-      throw badField(`${param}.role`, `${param}.role must be system, developer, user or assistant, got ${JSON.stringify(role)}`);
+      throw badField(`${param}.role`, `${param}.role must be system, developer, user, assistant or tool, got ${JSON.stringify(role)}`);
+    }
+    if (role === "assistant" && calls !== undefined && calls !== null) {
+      return { role, toolCalls: toolCalls(calls, `${param}.tool_calls`), content: content == null ? null : messageText(content, `${param}.content`) };
     }
     return { role: role === "developer" ? "system" : role, content: messageText(content, `${param}.content`) };
   });

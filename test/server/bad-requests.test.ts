@@ -58,6 +58,9 @@ const user = [{ role: "user", content: "Hi" }];
 const chat = (fields: Record<string, unknown>) => ({ messages: user, max_tokens: 2, ...fields });
 const completion = (fields: Record<string, unknown>) => ({ prompt: "Hi", max_tokens: 2, ...fields });
 const field = (name: string, param: string, body: unknown, path = CHAT): BadRequest => ({ name, path, body, status: 400, code: "invalid_value", param });
+const tool = (name: string, parameters: unknown = { type: "object" }) => ({ type: "function", function: { name, parameters } });
+/** An assistant turn that called a tool with the id `id`. */
+const called = (id: string) => ({ role: "assistant", content: null, tool_calls: [{ id, type: "function", function: { name: "f", arguments: "{}" } }] });
 
 /** A body stream of `bytes` bytes with no declared length: the size cap must hold while the body is read. */
 const chunkedBody = (bytes: number) => () =>
@@ -83,7 +86,7 @@ const TABLE: readonly BadRequest[] = [
   field("messages a string", "messages", { messages: "Hi" }),
   field("a message that is null", "messages[0]", { messages: [null] }),
   field("a message without a role", "messages[0].role", { messages: [{ content: "Hi" }] }),
-  field("an unknown role", "messages[0].role", { messages: [{ role: "tool", content: "Hi" }] }),
+  field("an unknown role", "messages[0].role", { messages: [{ role: "critic", content: "Hi" }] }),
   field("content a number", "messages[0].content", { messages: [{ role: "user", content: 5 }] }),
   field("content missing", "messages[0].content", { messages: [{ role: "user" }] }),
   field("an image part", "messages[0].content[0]", { messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: "https://example.com/a.png" } }] }] }),
@@ -123,9 +126,37 @@ const TABLE: readonly BadRequest[] = [
   field("model a number", "model", chat({ model: 5 })),
   { name: "an unknown model", path: CHAT, body: chat({ model: "gpt-4o" }), status: 404, code: "model_not_found", param: "model" },
   { name: "an unknown model (completions)", path: COMPLETIONS, body: completion({ model: "gpt-4o" }), status: 404, code: "model_not_found", param: "model" },
-  { name: "tools", path: CHAT, body: chat({ tools: [{ type: "function", function: { name: "f", parameters: { type: "object" } } }] }), status: 400, code: "unsupported_parameter", param: "tools" },
-  { name: "functions", path: CHAT, body: chat({ functions: [{ name: "f" }] }), status: 400, code: "unsupported_parameter", param: "tools" },
-  { name: "tool_choice", path: CHAT, body: chat({ tool_choice: "auto" }), status: 400, code: "unsupported_parameter", param: "tools" },
+  // tools
+  field("tools an object", "tools", chat({ tools: { type: "function", function: { name: "f" } } })),
+  field("a tool without type function", "tools[0].type", chat({ tools: [{ type: "retrieval", function: { name: "f" } }] })),
+  field("a tool without its function", "tools[0].function", chat({ tools: [{ type: "function" }] })),
+  field("a tool without a name", "tools[0].function.name", chat({ tools: [{ type: "function", function: { parameters: { type: "object" } } }] })),
+  field("a tool name with a space", "tools[0].function.name", chat({ tools: [tool("get weather")] })),
+  field("a tool name of 65 characters", "tools[0].function.name", chat({ tools: [tool("f".repeat(65))] })),
+  field("two tools of one name", "tools[1].function.name", chat({ tools: [tool("f"), tool("f")] })),
+  field("a description that is a number", "tools[0].function.description", chat({ tools: [{ type: "function", function: { name: "f", description: 5 } }] })),
+  field("parameters a string", "tools[0].function.parameters", chat({ tools: [tool("f", "object")] })),
+  field("parameters with a keyword the grammar lacks", "tools[0].function.parameters", chat({ tools: [tool("f", { type: "object", properties: { x: { not: {} } } })] })),
+  field("parameters with a reference that does not resolve", "tools[1].function.parameters", chat({ tools: [tool("f"), tool("g", { $ref: "#/$defs/none" })] })),
+  field("tool_choice naming an unknown function", "tool_choice", chat({ tools: [tool("f")], tool_choice: { type: "function", function: { name: "g" } } })),
+  field("tool_choice an unknown word", "tool_choice", chat({ tools: [tool("f")], tool_choice: "always" })),
+  field("tool_choice without tools", "tool_choice", chat({ tool_choice: "auto" })),
+  field("tool_choice required with no tools", "tool_choice", chat({ tools: [], tool_choice: "required" })),
+  field("parallel_tool_calls a string", "parallel_tool_calls", chat({ tools: [tool("f")], parallel_tool_calls: "yes" })),
+  field("response_format together with tools", "response_format", chat({ tools: [tool("f")], response_format: { type: "json_object" } })),
+  { name: "logprobs together with tools", path: CHAT, body: chat({ tools: [tool("f")], logprobs: true }), status: 400, code: "unsupported_parameter", param: "logprobs" },
+  { name: "functions (deprecated)", path: CHAT, body: chat({ functions: [{ name: "f" }] }), status: 400, code: "unsupported_parameter", param: "functions" },
+  { name: "function_call (deprecated)", path: CHAT, body: chat({ function_call: "auto" }), status: 400, code: "unsupported_parameter", param: "function_call" },
+  { name: "a function message (deprecated)", path: CHAT, body: { messages: [...user, { role: "function", name: "f", content: "1" }] }, status: 400, code: "unsupported_parameter", param: "messages[1]" },
+  // tool turns
+  field("a tool message without tool_call_id", "messages[2].tool_call_id", { messages: [...user, called("c1"), { role: "tool", content: "1" }] }),
+  field("a tool_call_id no earlier call has", "messages[2].tool_call_id", { messages: [...user, called("c1"), { role: "tool", tool_call_id: "c2", content: "1" }] }),
+  field("a tool result before its call", "messages[1].tool_call_id", { messages: [...user, { role: "tool", tool_call_id: "c1", content: "1" }, called("c1")] }),
+  field("tool_calls an object", "messages[1].tool_calls", { messages: [...user, { role: "assistant", content: null, tool_calls: { id: "c1" } }] }),
+  field("a tool call without an id", "messages[1].tool_calls[0].id", { messages: [...user, { role: "assistant", tool_calls: [{ type: "function", function: { name: "f", arguments: "{}" } }] }] }),
+  field("a tool call's arguments an object", "messages[1].tool_calls[0].function.arguments", { messages: [...user, { role: "assistant", tool_calls: [{ id: "c1", type: "function", function: { name: "f", arguments: {} } }] }] }),
+  field("a tool call's arguments not JSON", "messages[1].tool_calls[0].function.arguments", { messages: [...user, { role: "assistant", tool_calls: [{ id: "c1", type: "function", function: { name: "f", arguments: "{x" } }] }] }),
+  field("a tool message whose content is a number", "messages[2].content", { messages: [...user, called("c1"), { role: "tool", tool_call_id: "c1", content: 1 }] }),
   // completions
   field("prompt missing", "prompt", { max_tokens: 2 }, COMPLETIONS),
   field("prompt empty", "prompt", completion({ prompt: "" }), COMPLETIONS),

@@ -153,10 +153,10 @@ test("errors reach the client as its own error classes with OpenAI's fields", as
     assert.equal(e.param, "model");
     return true;
   });
-  const tool = { type: "function" as const, function: { name: "f", parameters: { type: "object" } } };
+  const tool = { type: "function" as const, function: { name: "get weather", parameters: { type: "object" } } };
   await assert.rejects(client.chat.completions.create({ ...CHAT, model: modelId, tools: [tool] }), (e: unknown) => {
     assert.ok(e instanceof OpenAI.BadRequestError);
-    assert.equal(e.param, "tools");
+    assert.equal(e.param, "tools[0].function.name");
     assert.equal(e.type, "invalid_request_error");
     return true;
   });
