@@ -1,6 +1,7 @@
-// Builds the browser bundle into dist/browser/: the library (gemma.js, ESM), the kernel pool's Web Worker
-// (kernel-worker.js) and the demo page (index.html, app.js, style.css). Fails when any bundled module imports a
-// Node built-in (the core must stay browser-safe), and prints each file's size. `--out DIR` builds elsewhere;
+// Builds the browser bundle into dist/browser/: the library (gemma.js, ESM), the engine's Web Worker
+// (engine-worker.js, which imports gemma.js), the kernel pool's Web Worker (kernel-worker.js) and the demo page
+// (index.html, app.js, style.css). Fails when any bundled module imports a Node built-in (the core must stay
+// browser-safe), and prints each file's size. `--out DIR` builds elsewhere;
 // `--entry FILE` bundles one more module with the library's settings (the tests check the built-in guard with it).
 import { copyFile, mkdir, readFile, rm } from "node:fs/promises";
 import { builtinModules } from "node:module";
@@ -32,11 +33,17 @@ function forbidNodeBuiltins(found) {
   };
 }
 
-/** The demo page imports the library's sources for type checking; at run time it uses the library bundle. */
+/**
+ * The demo page and the engine worker import the library's entry (its sources, for type checking); at run time
+ * they use the library bundle, so that the page and the worker share one copy.
+ */
 const libraryAsBundle = {
   name: "library-as-bundle",
   setup(build) {
-    build.onResolve({ filter: /platform\/browser\/index\.js$/ }, () => ({ path: "./gemma.js", external: true }));
+    const entry = libraryEntry.replace(/\.ts$/, ".js");
+    build.onResolve({ filter: /index\.js$/ }, (args) =>
+      resolve(args.resolveDir, args.path) === entry ? { path: "./gemma.js", external: true } : undefined,
+    );
   },
 };
 
@@ -64,11 +71,16 @@ const results = await Promise.all([
     outdir: out,
     plugins: [forbidNodeBuiltins(found)],
   }),
-  esbuild.build({ ...common, entryPoints: { app: join(root, "web", "app.ts") }, outdir: out, plugins: [libraryAsBundle, forbidNodeBuiltins(found)] }),
+  esbuild.build({
+    ...common,
+    entryPoints: { app: join(root, "web", "app.ts"), "engine-worker": join(root, "src", "platform", "browser", "engine-worker.ts") },
+    outdir: out,
+    plugins: [libraryAsBundle, forbidNodeBuiltins(found)],
+  }),
 ]);
 for (const asset of ["index.html", "style.css"]) await copyFile(join(root, "web", asset), join(out, asset));
 
-// Every import left in the output must be the library bundle itself (the demo page's one import).
+// Every import left in the output must be the library bundle itself (the demo page's and the engine worker's one import).
 for (const { metafile } of results) {
   for (const [file, output] of Object.entries(metafile.outputs)) {
     for (const imp of output.imports) {
@@ -81,7 +93,7 @@ if (found.length > 0) {
   process.exit(1);
 }
 
-const files = ["gemma.js", "kernel-worker.js", "app.js", "index.html", "style.css"];
+const files = ["gemma.js", "engine-worker.js", "kernel-worker.js", "app.js", "index.html", "style.css"];
 let total = 0;
 for (const name of files) {
   const bytes = await readFile(join(out, name));

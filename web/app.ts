@@ -1,18 +1,19 @@
-// The demo page: load a GGUF model by URL or from disk, then chat (or continue text) with streamed output.
-// Built by scripts/build-browser.mjs, which points this import at the library bundle (gemma.js).
+// The demo page: load a GGUF model by URL or from disk, then chat (or continue text) with streamed output. The
+// engine runs in a Web Worker (createEngineWorker): this thread only renders, so the page stays responsive while
+// the model downloads, loads and generates. Built by scripts/build-browser.mjs, which points this import at the
+// library bundle (gemma.js).
 import {
   canCacheModels,
-  closeModel,
+  createEngineWorker,
   defaultThreads,
   forgetCachedModel,
   isGemmaError,
-  loadModel,
   type BrowserLoadProgress,
-  type ChatSession,
   type ChatTurnResult,
-  type GemmaModel,
   type GenerateResult,
-  type GenerationStream,
+  type RemoteChat,
+  type RemoteGeneration,
+  type RemoteModel,
 } from "../src/platform/browser/index.js";
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -33,23 +34,16 @@ const sendButton = $<HTMLButtonElement>("send");
 const stopButton = $<HTMLButtonElement>("stop");
 const statsLine = $<HTMLParagraphElement>("stats");
 
-type Running = GenerationStream<GenerateResult> | GenerationStream<ChatTurnResult>;
+type Running = RemoteGeneration<GenerateResult> | RemoteGeneration<ChatTurnResult>;
+
+/** The engine worker; one model at a time is loaded in it. */
+const engine = createEngineWorker();
 
 /** What the page holds: the loaded model and its conversation (exposed as window.gemmaDemo for debugging). */
-const state: { model?: GemmaModel; chat?: ChatSession; running?: Running } = {};
+const state: { model?: RemoteModel; chat?: RemoteChat; running?: Running } = {};
 (window as unknown as { gemmaDemo: typeof state }).gemmaDemo = state;
 
 const mb = (bytes: number) => (bytes / 1e6).toFixed(0);
-/**
- * Lets the page paint and take clicks (Stop) between tokens computed on this thread. A message-channel task,
- * not setTimeout(0), which browsers stretch to 4 ms once timers nest.
- */
-const yielder = new MessageChannel();
-const nextTask = () =>
-  new Promise<void>((resolve) => {
-    yielder.port1.onmessage = () => resolve();
-    yielder.port2.postMessage(null);
-  });
 
 function describeEnvironment(): void {
   const isolated = globalThis.crossOriginIsolated;
@@ -82,20 +76,21 @@ function showProgress(p: BrowserLoadProgress): void {
 async function load(source: string | File): Promise<void> {
   showStatus("Loading…");
   setBusy(true);
-  if (state.model) await closeModel(state.model);
+  const previous = state.model;
   delete state.model;
+  if (previous) await previous.close();
   delete state.chat;
   messages.replaceChildren();
   statsLine.textContent = "";
   const started = performance.now();
   try {
-    const model = await loadModel(source, { threads: Number(threadsSelect.value) || 1, contextSize: 2048, onProgress: showProgress });
+    const model = await engine.load(source, { threads: Number(threadsSelect.value) || 1, contextSize: 2048, onProgress: showProgress });
     state.model = model;
     modeSelect.value = model.info.instructionTuned ? "chat" : "complete";
     showMode();
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     const name = typeof source === "string" ? source.split("/").pop() : source.name;
-    showStatus(`Ready: ${name} (${mb(model.info.weightBytes)} MB of weights, ${model.options.threads} thread(s)) in ${seconds} s.`);
+    showStatus(`Ready: ${name} (${mb(model.info.weightBytes)} MB of weights, ${model.threads} thread(s)) in ${seconds} s.`);
     promptInput.focus();
   } catch (e) {
     showStatus(`Could not load the model: ${isGemmaError(e) ? e.message : String(e)}`, true);
@@ -144,7 +139,6 @@ async function send(text: string): Promise<void> {
     for await (const chunk of stream) {
       answer.textContent += chunk.text;
       messages.scrollTop = messages.scrollHeight;
-      await nextTask();
     }
     const r = await stream.finished();
     const rate = r.decodeMs > 0 ? (r.tokens.length / (r.decodeMs / 1000)).toFixed(1) : "–";

@@ -5,24 +5,19 @@ import { builtinModules } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
-import { loadModel } from "../../src/platform/node/load-model.js";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { startWebServer, type WebServer } from "../../src/platform/node/web-server.js";
 import { defaultModelPath } from "../helpers/model.js";
 import { BROWSER_DIST, ensureBrowserBuild } from "./build.js";
+import { LIBRARY, launchChromium, MAX_TOKENS, nodeGreedy, openPage, PROMPTS, type Library } from "./harness.js";
 
 /*
  * The browser build in headless Chromium against the Node engine on the same file: the page loads the default
  * model from a loopback server that answers range requests (counted here), and its greedy tokens must equal
  * Node's. One browser serves every test; each test gets its own context (its own cache storage) unless it is
- * the "second visit".
+ * the "second visit". These tests run the library on the page's main thread (loadModel) and the demo page, which
+ * runs it in the engine worker (engine-worker.test.ts tests the worker itself).
  */
-
-const PROMPTS = ["The capital of France is", "def fibonacci(n):\n", "Once upon a time, in a small village,"];
-const MAX_TOKENS = 8;
-/** The library bundle as the page imports it (typed as its sources). */
-const LIBRARY = "/gemma.js";
-type Library = typeof import("../../src/platform/browser/index.js");
 
 interface ModelRequest {
   readonly range: string | undefined;
@@ -51,16 +46,6 @@ async function serve(isolation: boolean, requests: ModelRequest[]): Promise<WebS
   return server;
 }
 
-async function openPage(context: BrowserContext, url: string): Promise<Page> {
-  const page = await context.newPage();
-  // tsx compiles this file keeping function names, which wraps the functions passed to page.evaluate in a
-  // __name(fn, "name") helper; the page gets a stand-in that leaves them as they are.
-  await page.addInitScript({ content: "globalThis.__name = (fn) => fn;" });
-  page.on("pageerror", (e) => console.error(`page error: ${e.message}`));
-  await page.goto(url);
-  return page;
-}
-
 /** Loads the model in the page through the library bundle and returns the greedy tokens of every prompt. */
 function greedyInPage(page: Page, modelUrl: string, opts: { threads: number; cache: boolean }): Promise<PageRun> {
   return page.evaluate(
@@ -82,11 +67,11 @@ function greedyInPage(page: Page, modelUrl: string, opts: { threads: number; cac
   );
 }
 
-/** The greedy tokens of every prompt from the model the demo page loaded. */
+/** The greedy tokens of every prompt from the model the demo page loaded (in its engine worker). */
 function greedyOfDemoModel(page: Page): Promise<number[][]> {
   return page.evaluate(
     async ({ prompts, maxTokens }) => {
-      const model = (window as unknown as { gemmaDemo: { model: InstanceType<Library["GemmaModel"]> } }).gemmaDemo.model;
+      const model = (window as unknown as { gemmaDemo: { model: InstanceType<Library["RemoteModel"]> } }).gemmaDemo.model;
       const out: number[][] = [];
       for (const p of prompts) out.push([...(await model.generate(p, { maxTokens, temperature: 0 }).finished()).tokens]);
       return out;
@@ -99,11 +84,8 @@ before(async () => {
   ensureBrowserBuild();
   modelPath = await defaultModelPath();
   modelSize = statSync(modelPath).size;
-  const node = await loadModel(modelPath, { threads: 1, contextSize: 256 });
-  expected = [];
-  for (const prompt of PROMPTS) expected.push([...(await node.generate(prompt, { maxTokens: MAX_TOKENS, temperature: 0 }).finished()).tokens]);
-  assert.ok(expected.every((t) => t.length === MAX_TOKENS), "no prompt ends early: each compares all its tokens");
-  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox"] });
+  expected = await nodeGreedy(modelPath);
+  browser = await launchChromium();
 });
 
 after(async () => {
@@ -123,7 +105,7 @@ test("bundle: no Node built-in is imported, the build refuses one, and the sizes
   // the check this test trusts is its own: every import the output files keep
   const builtins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
   const js = readdirSync(out).filter((f) => f.endsWith(".js"));
-  assert.deepEqual([...js].sort(), ["app.js", "gemma.js", "kernel-worker.js"]);
+  assert.deepEqual([...js].sort(), ["app.js", "engine-worker.js", "gemma.js", "kernel-worker.js"]);
   for (const name of js) {
     const text = readFileSync(join(out, name), "utf8");
     // every module specifier of a static or dynamic import, and any CommonJS require
@@ -167,7 +149,7 @@ test("an isolated page on 2 threads loads the model by range requests; its greed
   await page.close();
 });
 
-test("a second visit loads from the cache without downloading, and the page chats with streamed output and stops", async () => {
+test("a second visit loads from the cache, checking only the file's version, and the demo chats with streamed output and stops", async () => {
   assert.ok(isolatedContext, "runs after the first visit");
   const before = isolatedRequests.length;
   const page = await openPage(isolatedContext, `${isolatedServer.url}/`);
@@ -175,7 +157,11 @@ test("a second visit loads from the cache without downloading, and the page chat
   await page.click("#load");
   await page.waitForFunction(() => /^(Ready|Could not)/.test(document.getElementById("status")!.textContent ?? ""), undefined, { timeout: 60_000 });
   assert.match((await page.textContent("#status"))!, /^Ready: .* \d thread\(s\)/);
-  assert.deepEqual(isolatedRequests.slice(before), [], "no model request on the second visit");
+  assert.deepEqual(
+    isolatedRequests.slice(before).map((r) => [r.range, r.bytes]),
+    [["bytes=0-0", 1]],
+    "on the second visit one byte is asked for, to check the cached copy is still the server's version",
+  );
 
   await page.selectOption("#mode", "complete");
   await page.fill("#prompt", "The three primary colours are");

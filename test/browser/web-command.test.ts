@@ -69,6 +69,10 @@ test("gemma web serves the page cross-origin isolated and the model by ranges", 
     assert.deepEqual(Buffer.from(await head.arrayBuffer()), fileBytes(0, 16));
     const middle = await fetch(web.modelUrl, { headers: { Range: `bytes=${size >> 1}-${(size >> 1) + 4095}` } });
     assert.deepEqual(Buffer.from(await middle.arrayBuffer()), fileBytes(size >> 1, 4096));
+    // validators, by which the page knows its cached chunks are still this file's
+    assert.equal(head.headers.get("last-modified"), statSync(modelPath).mtime.toUTCString());
+    assert.match(head.headers.get("etag") ?? "", /^"[0-9a-f]+-[0-9a-f]+"$/);
+    assert.equal(middle.headers.get("etag"), head.headers.get("etag"), "the same ETag for every range of the file");
     const tail = await fetch(web.modelUrl, { headers: { Range: "bytes=-100" } });
     assert.deepEqual(Buffer.from(await tail.arrayBuffer()), fileBytes(size - 100, 100));
     const beyond = await fetch(web.modelUrl, { headers: { Range: `bytes=${size}-` } });

@@ -16,7 +16,8 @@ function browserBuild(): string {
 /**
  * `gemma web`: serves the browser demo (dist/browser) and the chosen GGUF model (with range requests) on
  * loopback by default, with the COOP/COEP headers that give the page threads; the page then downloads the model
- * into the browser's cache and runs it there.
+ * into the browser's cache (resuming an interrupted download; the server's ETag/Last-Modified say whether the
+ * cached chunks are still this file's) and runs it there, in a Web Worker.
  */
 export const webCommand: Command = {
   name: "web",

@@ -8,7 +8,7 @@ import { DEFAULT_ARENA_LIMITS } from "../../model/weight-placement.js";
 import type { ByteSource } from "../../util/byte-source.js";
 import { GemmaError } from "../../util/errors.js";
 import { blobSource } from "./blob-source.js";
-import { cachedModel, canCacheModels, downloadToCache } from "./model-cache.js";
+import { canCacheModels, openCachedModel } from "./model-cache.js";
 import { openUrlSource } from "./range-source.js";
 import { createBrowserKernelPool } from "./worker-pool.js";
 
@@ -25,8 +25,9 @@ export interface BrowserLoadOptions extends ModelOptions {
   readonly onProgress?: (p: BrowserLoadProgress) => void;
   readonly signal?: AbortSignal;
   /**
-   * For a URL: keep the file in the Cache API and reuse it on the next visit (default true where the Cache API
-   * exists). Without caching the weights are read by range requests straight into memory.
+   * For a URL: keep the file in the Cache API and reuse it on the next visit, resuming an interrupted download
+   * (model-cache.ts; default true where the Cache API exists). Without caching the weights are read by range
+   * requests straight into memory.
    */
   readonly cache?: boolean;
   /** The kernel worker script (default: kernel-worker.js next to this module). */
@@ -43,7 +44,8 @@ export function defaultThreads(): number {
  * Loads a GGUF model from a URL (read by HTTP range requests, cached for the next visit) or from a File/Blob
  * (a file picker), into the same GemmaModel as in Node. The kernels run on `threads` threads (Web Workers over
  * shared memory) when the page is cross-origin isolated, on the calling thread otherwise; `options.threads` of
- * the result says how many run.
+ * the result says how many run. Called on a page's main thread, every pre-fill and token blocks the page:
+ * createEngineWorker (engine-client.ts) runs this in a worker instead.
  */
 export async function loadModel(urlOrFile: string | Blob, opts: BrowserLoadOptions = {}): Promise<GemmaModel> {
   checkModelOptions(opts);
@@ -84,8 +86,8 @@ export async function closeModel(model: GemmaModel): Promise<void> {
 }
 
 /**
- * The bytes of the model: a picked file as it is; a URL from the cache, or downloaded into it (once its header
- * shows the engine can run it), or read by ranges where there is no cache.
+ * The bytes of the model: a picked file as it is; a URL from the cache, completed first from the server (once the
+ * header of a file not cached yet shows the engine can run it), or read by ranges where there is no cache.
  */
 async function openModelSource(
   urlOrFile: string | Blob,
@@ -96,19 +98,19 @@ async function openModelSource(
     return { source: blobSource(urlOrFile, name), fromCache: false };
   }
   const url = new URL(urlOrFile, globalThis.location?.href).href;
-  const useCache = (opts.cache ?? true) && canCacheModels();
-  if (useCache) {
-    const blob = await cachedModel(url);
-    if (blob) return { source: blobSource(blob, url), fromCache: true };
-  }
-  const remote = await openUrlSource(url, { signal: opts.signal });
-  if (!useCache) return { source: remote, fromCache: false };
-  const header = await readGguf(remote);
-  checkLoadable(header);
-  const blob = await downloadToCache(url, remote, (loadedBytes, totalBytes) =>
-    opts.onProgress?.({ phase: "download", loadedBytes, totalBytes }),
-  );
-  return { source: blobSource(blob, url), fromCache: false };
+  if (!((opts.cache ?? true) && canCacheModels())) return { source: await openUrlSource(url, { signal: opts.signal }), fromCache: false };
+  const remote = await openUrlSource(url, { signal: opts.signal }).catch((e: unknown) => {
+    // the server cannot be reached or fails: openCachedModel then uses a whole cached copy as it is, unchecked
+    if (e instanceof GemmaError && e.code === "DOWNLOAD_FAILED") return undefined;
+    throw e;
+  });
+  const { blob, downloadedBytes } = await openCachedModel(url, {
+    remote,
+    beforeDownload: async (remote) => checkLoadable(await readGguf(remote)),
+    onProgress: (loadedBytes, totalBytes) => opts.onProgress?.({ phase: "download", loadedBytes, totalBytes }),
+    signal: opts.signal,
+  });
+  return { source: blobSource(blob, url), fromCache: downloadedBytes === 0 };
 }
 
 /**

@@ -3,7 +3,8 @@ import { KernelPool } from "../../kernels/wasm/pool.js";
 /**
  * A KernelPool on Web Workers: `threads` threads in all, the calling thread being one of them. `memory` (or each
  * of several) must be shared, which a page can only create when it is cross-origin isolated (COOP/COEP headers).
- * The caller never blocks in Atomics.wait (a page's main thread may not); it spins until the workers finish a job.
+ * A page's main thread may not block in Atomics.wait, so there the caller spins until the workers finish a job;
+ * in a worker (the engine worker, engine-worker.ts) it sleeps like the kernel workers do.
  *
  * `workerUrl` is the kernel-worker script (the bundle's kernel-worker.js next to the library by default).
  */
@@ -19,6 +20,11 @@ export function createBrowserKernelPool(
       worker.addEventListener("error", (event) => onFailure(event.message || "the kernel worker script failed to load"));
       return worker;
     },
-    { workers: Math.max(0, Math.floor(threads) - 1), callerCanBlock: false },
+    { workers: Math.max(0, Math.floor(threads) - 1), callerCanBlock: !onWindowThread() },
   );
+}
+
+/** Whether this code runs on a page's main thread (which has a document; workers have none). */
+function onWindowThread(): boolean {
+  return typeof document !== "undefined";
 }

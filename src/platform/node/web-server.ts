@@ -107,6 +107,9 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
       "Content-Length": String(length),
       "Accept-Ranges": "bytes",
       "Cache-Control": isModel ? "no-cache" : "no-store",
+      // validators (RFC 9110 section 8.8): the page resumes a cached download only while they stay the same
+      ETag: `"${size.toString(16)}-${Math.floor(info.mtimeMs).toString(16)}"`,
+      "Last-Modified": info.mtime.toUTCString(),
     });
     if (req.method === "HEAD" || length === 0) {
       res.end();

@@ -1,0 +1,31 @@
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { loadModel } from "../../src/platform/node/load-model.js";
+
+/** Prompts whose greedy tokens the page must reproduce (each runs MAX_TOKENS tokens without an early stop). */
+export const PROMPTS = ["The capital of France is", "def fibonacci(n):\n", "Once upon a time, in a small village,"];
+export const MAX_TOKENS = 8;
+/** The library bundle as the page imports it (typed as its sources). */
+export const LIBRARY = "/gemma.js";
+export type Library = typeof import("../../src/platform/browser/index.js");
+
+/** The Node engine's greedy tokens of every prompt on `path`: what every page run is compared against. */
+export async function nodeGreedy(path: string): Promise<number[][]> {
+  const node = await loadModel(path, { threads: 1, contextSize: 256 });
+  const out: number[][] = [];
+  for (const prompt of PROMPTS) out.push([...(await node.generate(prompt, { maxTokens: MAX_TOKENS, temperature: 0 }).finished()).tokens]);
+  return out;
+}
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox"] });
+}
+
+export async function openPage(context: BrowserContext, url: string): Promise<Page> {
+  const page = await context.newPage();
+  // tsx compiles the tests keeping function names, which wraps the functions passed to page.evaluate in a
+  // __name(fn, "name") helper; the page gets a stand-in that leaves them as they are.
+  await page.addInitScript({ content: "globalThis.__name = (fn) => fn;" });
+  page.on("pageerror", (e) => console.error(`page error: ${e.message}`));
+  await page.goto(url);
+  return page;
+}
