@@ -27,7 +27,7 @@ export function toolChatStream(model: GemmaModel, messages: readonly ToolChatMes
     throw new GemmaError("BAD_PROMPT", "with tools the answer's format is the tool-call JSON: give no jsonSchema or grammar (or toolChoice \"none\")");
   }
   const ids = model.formatChat(plan.messages, opts.template);
-  const genOpts: CompletionOptions = plan.jsonSchema === undefined ? opts : { ...opts, jsonSchema: plan.jsonSchema };
+  const genOpts: CompletionOptions = plan.jsonSchema === undefined ? opts : { ...opts, jsonSchema: plan.jsonSchema, jsonWhitespace: plan.jsonWhitespace };
   return new GenerationStream(async function* (signal) {
     const inner = model.generate(ids, { ...genOpts, signal });
     for await (const chunk of inner) yield chunk;

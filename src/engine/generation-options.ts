@@ -27,6 +27,8 @@ export interface GenerationOptions extends Partial<SamplingOptions> {
   readonly logprobs?: number;
   /** Constrain the output to a JSON document valid against this JSON schema (src/engine/grammar). */
   readonly jsonSchema?: unknown;
+  /** Most whitespace bytes in one gap between the tokens of a jsonSchema answer (default 20; 0: compact JSON). */
+  readonly jsonWhitespace?: number;
   /** Constrain the output to the language of this GBNF grammar (root rule `root`). */
   readonly grammar?: string;
   /**
@@ -78,7 +80,7 @@ export function resolveGeneration(model: Model, contextSize: number, o: Generati
 }
 
 function constraintOf(tok: Tokenizer, stopTokens: readonly number[], o: GenerationOptions): TokenConstraint | undefined {
-  if (o.jsonSchema !== undefined) return jsonSchemaConstraint(vocabOf(tok, stopTokens), o.jsonSchema);
+  if (o.jsonSchema !== undefined) return jsonSchemaConstraint(vocabOf(tok, stopTokens), o.jsonSchema, { maxWhitespace: o.jsonWhitespace });
   if (o.grammar !== undefined) return grammarConstraint(vocabOf(tok, stopTokens), o.grammar);
   return undefined;
 }

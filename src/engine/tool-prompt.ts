@@ -25,6 +25,11 @@ export interface ToolChatPlan {
   readonly messages: readonly ChatMessage[];
   /** The answer's JSON schema when tools are active (generate under it); undefined: a plain answer. */
   readonly jsonSchema: unknown;
+  /**
+   * Whitespace allowed between the answer's JSON tokens: none, as in the calls shown in the prompt (left free,
+   * a small model spends many of its tokens on indentation inside calls).
+   */
+  readonly jsonWhitespace: number;
   /** The answer of a generated text: tool calls or a reply (a plain answer is all reply). */
   answer(text: string): ToolAnswer;
 }
@@ -47,12 +52,12 @@ export interface ToolChatPlan {
 export function planToolChat(messages: readonly ToolChatMessage[], setup: ToolSetup = {}): ToolChatPlan {
   const tools = checkTools(setup);
   const lowered = lowerToolTurns(messages);
-  if (!toolsActive(tools)) return { messages: lowered, jsonSchema: undefined, answer: (text) => ({ content: text, toolCalls: [] }) };
+  if (!toolsActive(tools)) return { messages: lowered, jsonSchema: undefined, jsonWhitespace: 0, answer: (text) => ({ content: text, toolCalls: [] }) };
   const instructions = toolInstructions(tools);
   const [head, ...rest] = lowered;
   const withTools: ChatMessage[] =
     head?.role === "system" ? [{ role: "system", content: `${head.content.trim()}\n\n${instructions}` }, ...rest] : [{ role: "system", content: instructions }, ...lowered];
-  return { messages: withTools, jsonSchema: toolAnswerSchema(tools), answer: readToolAnswer };
+  return { messages: withTools, jsonSchema: toolAnswerSchema(tools), jsonWhitespace: 0, answer: readToolAnswer };
 }
 
 /** Tool calls and tool results as plain user and model turns (see planToolChat). */

@@ -56,7 +56,7 @@ export function parseChatRequest(raw: unknown, model: GemmaModel, modelId: strin
   if (toolAnswers && logprobs) throw new ApiError(400, "logprobs are not supported together with tools", { param: "logprobs", code: "unsupported_parameter" });
   const maxTokens = optionalInt(body, "max_completion_tokens", 1) ?? optionalInt(body, "max_tokens", 1);
   const r = finish(body, model, contextSize, prompt, "messages", maxTokens, logprobs ? (top ?? 0) : undefined);
-  return toolAnswers ? { ...r, toolAnswers, options: { ...r.options, jsonSchema: plan.jsonSchema } } : r;
+  return toolAnswers ? { ...r, toolAnswers, options: { ...r.options, jsonSchema: plan.jsonSchema, jsonWhitespace: plan.jsonWhitespace } } : r;
 }
 
 export function parseCompletionRequest(raw: unknown, model: GemmaModel, modelId: string, contextSize: number): ParsedRequest {
