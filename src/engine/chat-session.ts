@@ -2,7 +2,7 @@ import type { Model } from "../model/model.js";
 import { GemmaError } from "../util/errors.js";
 import { chatFormat, type ChatFormat, type ChatTemplateChoice } from "./chat-template.js";
 import { generate, type GeneratedChunk, type GenerateResult } from "./generate.js";
-import { type ContextOverflow, type GenerationOptions, resolveGeneration } from "./generation-options.js";
+import { type GenerationOptions, resolveGeneration } from "./generation-options.js";
 import { GenerationStream } from "./generation-stream.js";
 import type { ChatMessage } from "./prompt.js";
 import type { TokenSequence } from "./sequence.js";

@@ -1,15 +1,14 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { builtinModules } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, before, test } from "node:test";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import { test } from "node:test";
+import type { BrowserContext, Page } from "playwright-core";
 import { startWebServer, type WebServer } from "../../src/platform/node/web-server.js";
-import { defaultModelPath } from "../helpers/model.js";
-import { BROWSER_DIST, ensureBrowserBuild } from "./build.js";
-import { LIBRARY, launchChromium, MAX_TOKENS, nodeGreedy, openPage, PROMPTS, type Library } from "./harness.js";
+import { BROWSER_DIST } from "./build.js";
+import { browserSuite, LIBRARY, MAX_TOKENS, openPage, PROMPTS, type Library } from "./harness.js";
 
 /*
  * The browser build in headless Chromium against the Node engine on the same file: the page loads the default
@@ -33,16 +32,11 @@ interface PageRun {
   readonly progress: Record<string, [number, number, boolean | undefined]>;
 }
 
-let modelPath: string;
-let modelSize: number;
-let expected: number[][];
-let browser: Browser;
-const servers: WebServer[] = [];
-const contexts: BrowserContext[] = [];
+const suite = browserSuite();
 
 async function serve(isolation: boolean, requests: ModelRequest[]): Promise<WebServer> {
-  const server = await startWebServer({ root: BROWSER_DIST, modelPath, isolation, onModelRequest: (r) => requests.push(r) });
-  servers.push(server);
+  const server = await startWebServer({ root: BROWSER_DIST, modelPath: suite.modelPath, isolation, onModelRequest: (r) => requests.push(r) });
+  suite.closeAfter(server);
   return server;
 }
 
@@ -80,20 +74,6 @@ function greedyOfDemoModel(page: Page): Promise<number[][]> {
   );
 }
 
-before(async () => {
-  ensureBrowserBuild();
-  modelPath = await defaultModelPath();
-  modelSize = statSync(modelPath).size;
-  expected = await nodeGreedy(modelPath);
-  browser = await launchChromium();
-});
-
-after(async () => {
-  for (const c of contexts) await c.close();
-  await browser?.close();
-  for (const s of servers) await s.close();
-});
-
 test("bundle: no Node built-in is imported, the build refuses one, and the sizes are reported", (t) => {
   const out = mkdtempSync(join(tmpdir(), "gemma-browser-"));
   t.after(() => rmSync(out, { recursive: true, force: true }));
@@ -129,23 +109,22 @@ const isolatedRequests: ModelRequest[] = [];
 
 test("an isolated page on 2 threads loads the model by range requests; its greedy tokens equal Node's", async () => {
   isolatedServer = await serve(true, isolatedRequests);
-  isolatedContext = await browser.newContext();
-  contexts.push(isolatedContext);
+  isolatedContext = await suite.newContext();
   const page = await openPage(isolatedContext, `${isolatedServer.url}/`);
   const run = await greedyInPage(page, isolatedServer.modelUrl!, { threads: 2, cache: true });
   assert.equal(run.isolated, true);
   assert.equal(run.threads, 2);
-  assert.deepEqual(run.tokens, expected);
-  assert.deepEqual(run.progress.download, [modelSize, modelSize, undefined], "the download reported up to the whole file");
+  assert.deepEqual(run.tokens, suite.expected);
+  assert.deepEqual(run.progress.download, [suite.modelSize, suite.modelSize, undefined], "the download reported up to the whole file");
   const [loaded, total, fromCache] = run.progress.load!;
-  assert.ok(loaded === total && total > 0.9 * modelSize && fromCache === false, `load progress ${run.progress.load}`);
+  assert.ok(loaded === total && total > 0.9 * suite.modelSize && fromCache === false, `load progress ${run.progress.load}`);
   assert.ok(isolatedRequests.length > 1, "the file was read in several requests");
   for (const r of isolatedRequests) {
     assert.match(r.range ?? "", /^bytes=\d+-\d+$/, "every model request asks for a range");
     assert.equal(r.status, 206);
   }
   const sent = isolatedRequests.reduce((s, r) => s + r.bytes, 0);
-  assert.ok(sent >= modelSize && sent < modelSize * 1.1, `${sent} bytes sent for a ${modelSize}-byte file`);
+  assert.ok(sent >= suite.modelSize && sent < suite.modelSize * 1.1, `${sent} bytes sent for a ${suite.modelSize}-byte file`);
   await page.close();
 });
 
@@ -172,17 +151,17 @@ test("a second visit loads from the cache, checking only the file's version, and
   await page.waitForSelector(".message.model.done");
   assert.match((await page.textContent(".message.model"))!, /^The three primary colours are\S*\s*\S/);
   assert.match((await page.textContent("#stats"))!, /\d+ tokens at [\d.]+ tokens\/s .* stopped$/);
-  assert.deepEqual(await greedyOfDemoModel(page), expected, "the model the page loaded from the cache gives Node's tokens");
+  assert.deepEqual(await greedyOfDemoModel(page), suite.expected, "the model the page loaded from the cache gives Node's tokens");
   await page.close();
 });
 
 test("a model picked from the disk (file picker) loads without any request and gives the same tokens", async () => {
   const before = isolatedRequests.length;
   const page = await openPage(isolatedContext, `${isolatedServer.url}/`);
-  await page.setInputFiles("#model-file", modelPath);
+  await page.setInputFiles("#model-file", suite.modelPath);
   await page.waitForFunction(() => /^(Ready|Could not)/.test(document.getElementById("status")!.textContent ?? ""), undefined, { timeout: 60_000 });
   assert.match((await page.textContent("#status"))!, /^Ready: gemma-3-270m/);
-  assert.deepEqual(await greedyOfDemoModel(page), expected);
+  assert.deepEqual(await greedyOfDemoModel(page), suite.expected);
   assert.deepEqual(isolatedRequests.slice(before), [], "a picked file is read locally");
   await page.close();
 });
@@ -228,9 +207,8 @@ test("a model with a tensor larger than one WebAssembly memory is refused from i
   truncateSync(path, Math.ceil(header.length / 32) * 32 + 65536 * 16385 * 4);
   const requests: ModelRequest[] = [];
   const server = await startWebServer({ root: BROWSER_DIST, modelPath: path, onModelRequest: (r) => requests.push(r) });
-  servers.push(server);
-  const context = await browser.newContext();
-  contexts.push(context);
+  suite.closeAfter(server);
+  const context = await suite.newContext();
   const page = await openPage(context, `${server.url}/`);
   const error = await page.evaluate(async ({ library, modelUrl }) => {
     const gemma = (await import(library)) as Library;
@@ -249,17 +227,16 @@ test("a model with a tensor larger than one WebAssembly memory is refused from i
 test("without cross-origin isolation one thread reading ranges straight into memory gives the same tokens", async () => {
   const requests: ModelRequest[] = [];
   const server = await serve(false, requests);
-  const context = await browser.newContext();
-  contexts.push(context);
+  const context = await suite.newContext();
   const page = await openPage(context, `${server.url}/`);
   const run = await greedyInPage(page, server.modelUrl!, { threads: 2, cache: false });
   assert.equal(run.isolated, false);
   assert.equal(run.threads, 1, "no SharedArrayBuffer: one thread whatever was asked");
-  assert.deepEqual(run.tokens, expected);
+  assert.deepEqual(run.tokens, suite.expected);
   assert.equal(run.progress.download, undefined, "nothing goes into a cache");
   assert.ok(requests.every((r) => r.status === 206));
   const sent = requests.reduce((s, r) => s + r.bytes, 0);
   // each byte once, but for the header reader's read-ahead (at most 1 MiB past the header)
-  assert.ok(sent >= modelSize - (1 << 20) && sent <= modelSize + (1 << 20), `${sent} bytes read of a ${modelSize}-byte file`);
+  assert.ok(sent >= suite.modelSize - (1 << 20) && sent <= suite.modelSize + (1 << 20), `${sent} bytes read of a ${suite.modelSize}-byte file`);
   await page.close();
 });

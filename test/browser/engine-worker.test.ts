@@ -1,11 +1,9 @@
 import assert from "node:assert/strict";
-import { statSync } from "node:fs";
-import { after, before, test } from "node:test";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { startWebServer, type WebServer } from "../../src/platform/node/web-server.js";
-import { defaultModelPath } from "../helpers/model.js";
-import { BROWSER_DIST, ensureBrowserBuild } from "./build.js";
-import { LIBRARY, launchChromium, MAX_TOKENS, nodeGreedy, openPage, PROMPTS, type Library } from "./harness.js";
+import { test } from "node:test";
+import type { Page } from "playwright-core";
+import { startWebServer } from "../../src/platform/node/web-server.js";
+import { BROWSER_DIST } from "./build.js";
+import { browserSuite, LIBRARY, MAX_TOKENS, openPage, PROMPTS, type Library } from "./harness.js";
 
 /*
  * The engine in a Web Worker (createEngineWorker from the browser bundle) in headless Chromium: its greedy tokens
@@ -22,32 +20,12 @@ interface WorkerRun {
   readonly progress: Record<string, [number, number, boolean | undefined]>;
 }
 
-let modelPath: string;
-let modelSize: number;
-let expected: number[][];
-let browser: Browser;
-const servers: WebServer[] = [];
-const contexts: BrowserContext[] = [];
-
-before(async () => {
-  ensureBrowserBuild();
-  modelPath = await defaultModelPath();
-  modelSize = statSync(modelPath).size;
-  expected = await nodeGreedy(modelPath);
-  browser = await launchChromium();
-});
-
-after(async () => {
-  for (const c of contexts) await c.close();
-  await browser?.close();
-  for (const s of servers) await s.close();
-});
+const suite = browserSuite();
 
 async function pageOn(isolation: boolean): Promise<Page> {
-  const server = await startWebServer({ root: BROWSER_DIST, modelPath, isolation });
-  servers.push(server);
-  const context = await browser.newContext();
-  contexts.push(context);
+  const server = await startWebServer({ root: BROWSER_DIST, modelPath: suite.modelPath, isolation });
+  suite.closeAfter(server);
+  const context = await suite.newContext();
   const page = await openPage(context, `${server.url}/`);
   // the model's URL, relative to the page (the engine worker must resolve it against the page, not itself)
   await page.evaluate((path) => void ((window as unknown as { modelPath: string }).modelPath = path), new URL(server.modelUrl!).pathname);
@@ -82,10 +60,10 @@ test("an engine worker on 2 threads (isolated page) gives Node's greedy tokens, 
   const run = await greedyInWorker(isolatedPage, 2);
   assert.equal(run.isolated, true);
   assert.equal(run.threads, 2, "the worker started a kernel pool of 2 threads");
-  assert.deepEqual(run.tokens, expected);
-  assert.deepEqual(run.progress.download, [modelSize, modelSize, undefined], "the download reported up to the whole file");
+  assert.deepEqual(run.tokens, suite.expected);
+  assert.deepEqual(run.progress.download, [suite.modelSize, suite.modelSize, undefined], "the download reported up to the whole file");
   const [loaded, total, fromCache] = run.progress.load!;
-  assert.ok(loaded === total && total > 0.9 * modelSize && fromCache === false, `load progress ${run.progress.load}`);
+  assert.ok(loaded === total && total > 0.9 * suite.modelSize && fromCache === false, `load progress ${run.progress.load}`);
 });
 
 test("the page's own timer keeps ticking while the worker pre-fills and generates", async () => {
@@ -131,7 +109,7 @@ test("abort stops a generation in the worker, which then serves the next one exa
   assert.ok(run.stopped.tokens.length >= 3 && run.stopped.tokens.length < 200, `${run.stopped.tokens.length} tokens before the abort took`);
   assert.equal(run.signalled.finishReason, "abort");
   assert.equal(run.left.finishReason, "abort");
-  assert.deepEqual(run.next, expected[0], "the worker is free and exact after the aborts");
+  assert.deepEqual(run.next, suite.expected[0], "the worker is free and exact after the aborts");
 });
 
 test("errors cross as GemmaErrors with their codes; aborting a load stops it", async () => {
@@ -162,5 +140,5 @@ test("without cross-origin isolation the engine worker computes on one thread an
   const run = await greedyInWorker(page, 2);
   assert.equal(run.isolated, false);
   assert.equal(run.threads, 1, "no SharedArrayBuffer: one thread whatever was asked");
-  assert.deepEqual(run.tokens, expected);
+  assert.deepEqual(run.tokens, suite.expected);
 });

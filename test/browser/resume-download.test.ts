@@ -1,12 +1,10 @@
 import assert from "node:assert/strict";
-import { copyFileSync, mkdtempSync, openSync, readSync, rmSync, statSync, writeSync, closeSync } from "node:fs";
+import { copyFileSync, mkdtempSync, openSync, readSync, rmSync, writeSync, closeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { defaultModelPath } from "../helpers/model.js";
-import { ensureBrowserBuild } from "./build.js";
-import { LIBRARY, launchChromium, MAX_TOKENS, nodeGreedy, openPage, PROMPTS, type Library } from "./harness.js";
+import type { BrowserContext, Page } from "playwright-core";
+import { browserSuite, LIBRARY, MAX_TOKENS, nodeGreedy, openPage, PROMPTS, type Library } from "./harness.js";
 import { startModelServer, type ModelServer } from "./model-server.js";
 
 /*
@@ -16,27 +14,14 @@ import { startModelServer, type ModelServer } from "./model-server.js";
  * replaced on the server (a new ETag, same size) must not be put together with chunks of the old one.
  */
 
-let modelPath: string;
-let modelSize: number;
-let expected: number[][];
-let browser: Browser;
+const suite = browserSuite();
 let dir: string;
-const servers: ModelServer[] = [];
-const contexts: BrowserContext[] = [];
 
-before(async () => {
-  ensureBrowserBuild();
-  modelPath = await defaultModelPath();
-  modelSize = statSync(modelPath).size;
-  expected = await nodeGreedy(modelPath);
+before(() => {
   dir = mkdtempSync(join(tmpdir(), "gemma-resume-"));
-  browser = await launchChromium();
 });
 
 after(async () => {
-  for (const c of contexts) await c.close();
-  await browser?.close();
-  for (const s of servers) await s.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -69,11 +54,10 @@ function loadInWorker(page: Page, modelUrl: string): Promise<LoadOutcome> {
 }
 
 test("a download cut off halfway resumes on the next visit (about one file's bytes in all), and the copy serves offline", async () => {
-  const server = await startModelServer(modelPath, '"original"');
-  servers.push(server);
-  const context = await browser.newContext();
-  contexts.push(context);
-  server.breakAfter = Math.floor(modelSize / 2);
+  const server = await startModelServer(suite.modelPath, '"original"');
+  suite.closeAfter(server);
+  const context = await suite.newContext();
+  server.breakAfter = Math.floor(suite.modelSize / 2);
   const first = await loadInWorker(await visit(server, context), server.modelUrl);
   assert.ok("code" in first, "the first visit fails");
   assert.equal(first.code, "DOWNLOAD_FAILED", first.message);
@@ -82,23 +66,23 @@ test("a download cut off halfway resumes on the next visit (about one file's byt
   server.breakAfter = undefined;
   const second = await loadInWorker(await visit(server, context), server.modelUrl);
   assert.ok("tokens" in second, `the second visit loads: ${JSON.stringify(second)}`);
-  assert.deepEqual(second.tokens, expected);
+  assert.deepEqual(second.tokens, suite.expected);
   assert.equal(second.fromCache, false, "part of it was downloaded on this visit");
   const secondBytes = server.sent - firstBytes;
-  assert.ok(secondBytes < modelSize - firstBytes / 2, `the second visit fetched ${secondBytes} bytes, the first ${firstBytes}: it resumed`);
-  assert.ok(server.sent < modelSize * 1.1, `${server.sent} bytes sent in all for a ${modelSize}-byte file`);
+  assert.ok(secondBytes < suite.modelSize - firstBytes / 2, `the second visit fetched ${secondBytes} bytes, the first ${firstBytes}: it resumed`);
+  assert.ok(server.sent < suite.modelSize * 1.1, `${server.sent} bytes sent in all for a ${suite.modelSize}-byte file`);
 
   // a third visit checks the version with one byte and downloads nothing
   const third = await loadInWorker(await visit(server, context), server.modelUrl);
   assert.ok("tokens" in third && third.fromCache === true);
-  assert.deepEqual(third.tokens, expected);
+  assert.deepEqual(third.tokens, suite.expected);
   assert.ok(server.sent - firstBytes - secondBytes <= 1, "only the version probe");
 
   // offline (the version cannot be checked), the whole cached copy is used as it is
   server.offline = true;
   const offline = await loadInWorker(await visit(server, context), server.modelUrl);
   assert.ok("tokens" in offline && offline.fromCache === true, `offline: ${JSON.stringify(offline)}`);
-  assert.deepEqual(offline.tokens, expected);
+  assert.deepEqual(offline.tokens, suite.expected);
 });
 
 /** Where the little-endian float32 value of GGUF key `key` sits (after the key, its value type, 6 = float32). */
@@ -115,20 +99,19 @@ function float32ValueOffset(path: string, key: string): number {
 test("a file replaced on the server (new ETag) is downloaded anew, never mixed with the old one's chunks", async () => {
   // the same file but for the global layers' RoPE base (in the header, so in the first cached chunk)
   const changed = join(dir, "changed.gguf");
-  copyFileSync(modelPath, changed);
+  copyFileSync(suite.modelPath, changed);
   const fd = openSync(changed, "r+");
   const value = Buffer.alloc(4);
   value.writeFloatLE(10_000);
   writeSync(fd, value, 0, 4, float32ValueOffset(changed, "gemma3.rope.freq_base"));
   closeSync(fd);
   const changedExpected = await nodeGreedy(changed);
-  assert.notDeepEqual(changedExpected, expected, "the change shows in the tokens");
+  assert.notDeepEqual(changedExpected, suite.expected, "the change shows in the tokens");
 
-  const server = await startModelServer(modelPath, '"v1"');
-  servers.push(server);
-  const context = await browser.newContext();
-  contexts.push(context);
-  server.breakAfter = Math.floor(modelSize / 2);
+  const server = await startModelServer(suite.modelPath, '"v1"');
+  suite.closeAfter(server);
+  const context = await suite.newContext();
+  server.breakAfter = Math.floor(suite.modelSize / 2);
   const first = await loadInWorker(await visit(server, context), server.modelUrl);
   assert.ok("code" in first && first.code === "DOWNLOAD_FAILED");
   const firstBytes = server.sent;
@@ -138,5 +121,5 @@ test("a file replaced on the server (new ETag) is downloaded anew, never mixed w
   const second = await loadInWorker(await visit(server, context), server.modelUrl);
   assert.ok("tokens" in second, `the second visit loads: ${JSON.stringify(second)}`);
   assert.deepEqual(second.tokens, changedExpected, "the new file's tokens, not a mix");
-  assert.ok(server.sent - firstBytes >= modelSize, "the new file was downloaded whole");
+  assert.ok(server.sent - firstBytes >= suite.modelSize, "the new file was downloaded whole");
 });

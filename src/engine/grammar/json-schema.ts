@@ -17,7 +17,6 @@ const MAX_UNROLLED_ITEMS = 100_000;
 
 type JsonType = "null" | "boolean" | "object" | "array" | "number" | "integer" | "string";
 const TYPES: readonly JsonType[] = ["null", "boolean", "object", "array", "number", "integer", "string"];
-type Schema = boolean | Readonly<Record<string, unknown>>;
 
 /** Keywords that carry no constraint: read past. */
 const ANNOTATIONS = new Set([

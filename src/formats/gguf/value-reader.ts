@@ -7,7 +7,6 @@ import {
   fixedSize,
   isGgufValueType,
   minEncodedSize,
-  valueTypeName,
 } from "./value-types.js";
 
 /**
