@@ -8,7 +8,7 @@ import { hsum4, iq4Levels, loadHalf, loadHalf4, nibbles, storeLanes } from "./si
  * accumulation follow ggml's scalar ggml_vec_dot_*_q8_* (ggml/src/ggml-cpu/quants.c) operation by
  * operation, so each output equals the scalar reference bit for bit. Four dot products run side by side,
  * one per f32 lane: four weight rows against one token (decode), or one weight row against four tokens
- * (prefill, each weight block decoded once for the four).
+ * (prefill, in tiles of eight or four tokens, each weight block decoded once for the tile).
  *
  * A block type is a class of inlined methods, used through a null instance (changetype<D>(0)) so that
  * the generic drivers below are specialized per type at compile time.
@@ -181,10 +181,31 @@ import { hsum4, iq4Levels, loadHalf, loadHalf4, nibbles, storeLanes } from "./si
   return i32x4.add(s, i32x4.dot_i16x8_s(d.w3(g1, bp), a3));
 }
 
-/** Integer dot of the weight block at `bp` with the activation block at `ap`, as i32x4 partial sums. */
-@inline function blockDotAct<D>(bp: usize, ap: usize): v128 {
+/**
+ * Integer dot of a weight block already widened to i16 (w0..w3: elements 0-7, 8-15, 16-23, 24-31) with the
+ * activation block at `ap`, as i32x4 partial sums. Prefill decodes each weight block once for all the tokens of a
+ * tile (the engine does not reuse the decoding across calls of blockDot).
+ */
+@inline function widenedDot<D>(w0: v128, w1: v128, w2: v128, w3: v128, ap: usize): v128 {
   const q = ap + changetype<D>(0).actLevels();
-  return blockDot<D>(bp, v128.load8x8_s(q), v128.load8x8_s(q, 8), v128.load8x8_s(q, 16), v128.load8x8_s(q, 24));
+  let s = i32x4.dot_i16x8_s(w0, v128.load8x8_s(q));
+  s = i32x4.add(s, i32x4.dot_i16x8_s(w1, v128.load8x8_s(q, 8)));
+  s = i32x4.add(s, i32x4.dot_i16x8_s(w2, v128.load8x8_s(q, 16)));
+  return i32x4.add(s, i32x4.dot_i16x8_s(w3, v128.load8x8_s(q, 24)));
+}
+
+/**
+ * acc + one block's contribution for the four tokens whose activation blocks are at a0..a3, with the weight block
+ * at bp widened to w0..w3 and its scale (and min) dw, mw.
+ */
+@inline function tokensBlock<D>(
+  acc: v128, w0: v128, w1: v128, w2: v128, w3: v128, dw: v128, mw: v128, bp: usize, a0: usize, a1: usize, a2: usize, a3: usize,
+): v128 {
+  const d = changetype<D>(0);
+  const isum = hsum4(widenedDot<D>(w0, w1, w2, w3, a0), widenedDot<D>(w0, w1, w2, w3, a1), widenedDot<D>(w0, w1, w2, w3, a2), widenedDot<D>(w0, w1, w2, w3, a3));
+  const da = loadHalf4(a0, a1, a2, a3);
+  const sa = d.hasMin() ? loadHalf4(a0 + 2, a1 + 2, a2 + 2, a3 + 2) : da;
+  return d.combine(acc, isum, dw, da, mw, sa);
 }
 
 /**
@@ -251,7 +272,31 @@ export function matmul32<D>(
   const ab = d.actBytes();
   const outRow = <usize>outStride << 2;
   let t = 0;
-  // Prefill: one weight row against four tokens; a tile of two or three tokens repeats its last token.
+  // Prefill: one weight row against eight tokens, each weight block decoded once for all of them; then tiles of
+  // four, where a tile of two or three tokens repeats its last token.
+  for (; t + 7 < nTok; t += 8) {
+    const a0 = act + <usize>t * actStride;
+    const a1 = a0 + actStride, a2 = a1 + actStride, a3 = a2 + actStride;
+    const a4 = a3 + actStride, a5 = a4 + actStride, a6 = a5 + actStride, a7 = a6 + actStride;
+    const o0 = out + <usize>t * outRow;
+    const o4 = o0 + 4 * outRow;
+    for (let r = rowBegin; r < rowEnd; r++) {
+      let bp = w + <usize>r * rowBytes;
+      let acc = f32x4.splat(0), acc4 = f32x4.splat(0);
+      for (let off: usize = 0, end = nb * ab; off < end; off += ab, bp += d.bytes()) {
+        const g0 = d.group0(bp), g1 = d.group1(bp);
+        const w0 = d.w0(g0, bp), w1 = d.w1(g0, bp), w2 = d.w2(g1, bp), w3 = d.w3(g1, bp);
+        const dw = f32x4.splat(loadHalf(bp));
+        const mw = d.hasMin() ? f32x4.splat(loadHalf(bp + 2)) : dw;
+        acc = tokensBlock<D>(acc, w0, w1, w2, w3, dw, mw, bp, a0 + off, a1 + off, a2 + off, a3 + off);
+        acc4 = tokensBlock<D>(acc4, w0, w1, w2, w3, dw, mw, bp, a4 + off, a5 + off, a6 + off, a7 + off);
+      }
+      const o = o0 + (<usize>r << 2);
+      storeLanes(acc, 4, o, o + outRow, o + 2 * outRow, o + 3 * outRow);
+      const p = o4 + (<usize>r << 2);
+      storeLanes(acc4, 4, p, p + outRow, p + 2 * outRow, p + 3 * outRow);
+    }
+  }
   for (; t + 1 < nTok; t += 4) {
     const count = min(nTok - t, 4);
     const a0 = act + <usize>t * actStride;
@@ -263,15 +308,10 @@ export function matmul32<D>(
       let bp = w + <usize>r * rowBytes;
       let acc = f32x4.splat(0);
       for (let off: usize = 0, end = nb * ab; off < end; off += ab, bp += d.bytes()) {
-        const isum = hsum4(blockDotAct<D>(bp, a0 + off), blockDotAct<D>(bp, a1 + off), blockDotAct<D>(bp, a2 + off), blockDotAct<D>(bp, a3 + off));
+        const g0 = d.group0(bp), g1 = d.group1(bp);
         const dw = f32x4.splat(loadHalf(bp));
-        const da = loadHalf4(a0 + off, a1 + off, a2 + off, a3 + off);
-        let mw = dw, sa = da;
-        if (d.hasMin()) {
-          mw = f32x4.splat(loadHalf(bp + 2));
-          sa = loadHalf4(a0 + off + 2, a1 + off + 2, a2 + off + 2, a3 + off + 2);
-        }
-        acc = d.combine(acc, isum, dw, da, mw, sa);
+        const mw = d.hasMin() ? f32x4.splat(loadHalf(bp + 2)) : dw;
+        acc = tokensBlock<D>(acc, d.w0(g0, bp), d.w1(g0, bp), d.w2(g1, bp), d.w3(g1, bp), dw, mw, bp, a0 + off, a1 + off, a2 + off, a3 + off);
       }
       const o = o0 + (<usize>r << 2);
       storeLanes(acc, count, o, o + outRow, o + 2 * outRow, o + 3 * outRow);

@@ -1,4 +1,5 @@
 import { f32ToHalf } from "./simd";
+import { tanh } from "./tanh";
 
 /*
  * The per-token elementwise passes of the forward step, twins of src/kernels/ref/norm.ts, rope.ts, gelu.ts and
@@ -10,6 +11,8 @@ import { f32ToHalf } from "./simd";
  *    second loop runs in f32x4.
  *  - rope_apply: a·cos − b·sin and a·sin + b·cos with exact f64 products and the sum rounded to f64 then to
  *    f32, as the reference's expression, so in f64x2 (never f32, which would round each product).
+ *  - geglu_tanh: the tanh GELU in f64 as the reference's expression, with tanh as V8's Math.tanh (tanh.ts),
+ *    times up, rounded once to f32.
  *  - geglu_fp16: ggml's f16-table GELU (looked up after rounding the input to f16, |x| >= 10 passed through)
  *    times up, one f32 rounding as the reference's double product stored to f32.
  *  - add_f32: x += y; the f64 sum of two f32 rounded to f32 equals the f32 sum (53 >= 2·24 + 2 bits).
@@ -57,6 +60,18 @@ export function rope_apply(x: usize, nHeads: i32, headDim: i32, cs: usize): void
       store<f32>(lo + p, <f32>(a * c - b * s));
       store<f32>(hi + p, <f32>(a * s + b * c));
     }
+  }
+}
+
+// √(2/π) rounded to f64, the value of ref/gelu.ts's Math.sqrt(2 / Math.PI) (a literal: a computed global would need a start function)
+const SQRT_2_OVER_PI: f64 = 0.7978845608028654;
+
+/** gate[i] = f32(gelu(gate[i])·up[i]) for n floats, gelu(x) = 0.5·x·(1 + tanh(√(2/π)·x·(1 + 0.044715·x²))) in f64. */
+export function geglu_tanh(gate: usize, up: usize, n: i32): void {
+  for (let p: usize = 0, end = <usize>n << 2; p < end; p += 4) {
+    const x = <f64>load<f32>(gate + p);
+    const g = 0.5 * x * (1 + tanh(SQRT_2_OVER_PI * x * (1 + 0.044715 * x * x)));
+    store<f32>(gate + p, <f32>(g * <f64>load<f32>(up + p)));
   }
 }
 

@@ -10,7 +10,8 @@
  *   height, for the caller's bookkeeping (the kernels only touch rows in [rowBegin, rowEnd)).
  *
  * attn_scores / attn_values / widen_f64: the dot-product passes of attention (attention.ts).
- * rms_norm / rope_apply / geglu_fp16 / add_f32: the per-token elementwise passes (elementwise.ts).
+ * rms_norm / rope_apply / geglu_tanh / geglu_fp16 / add_f32: the per-token elementwise passes (elementwise.ts).
+ * tanh_f64: the tanh of the exact-mode GELU, exported for its test against Math.tanh (tanh.ts).
  * stream_read: a plain streaming read, for the bandwidth measurement of scripts/bench.mjs (stream.ts).
  */
 import { IQ4_NL, matmul32, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0 } from "./blocks32";
@@ -19,8 +20,9 @@ import { matmulIQ4_XS, matmulK, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K } from "./kquants";
 
 export { quantize_q8_0, quantize_q8_1, quantize_q8_k } from "./quantize";
 export { attn_scores, attn_values, widen_f64 } from "./attention";
-export { add_f32, geglu_fp16, rms_norm, rope_apply } from "./elementwise";
+export { add_f32, geglu_fp16, geglu_tanh, rms_norm, rope_apply } from "./elementwise";
 export { stream_read } from "./stream";
+export { tanh as tanh_f64 } from "./tanh";
 
 export function matmul_q8_0(w: usize, rows: i32, cols: i32, act: usize, actStride: usize, nTok: i32, out: usize, outStride: i32, rowBegin: i32, rowEnd: i32): void {
   matmul32<Q8_0>(w, cols, act, actStride, nTok, out, outStride, rowBegin, rowEnd);

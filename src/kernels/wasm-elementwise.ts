@@ -1,6 +1,6 @@
 import type { Arena } from "./arena.js";
 import type { Kernels } from "./kernels.js";
-import { fp16GeluTable, geglu } from "./ref/gelu.js";
+import { fp16GeluTable } from "./ref/gelu.js";
 import type { WasmKernels } from "./wasm/index.js";
 
 export type ElementwiseKernels = Pick<Kernels, "rmsNorm" | "ropeApply" | "geglu" | "addInPlace">;
@@ -10,8 +10,8 @@ export type ElementwiseKernels = Pick<Kernels, "rmsNorm" | "ropeApply" | "geglu"
  * reference twins. `heap` is always the arena's f32 view (the Kernels contract passes it for the reference). The RoPE
  * angles stay in TypeScript (ref/rope.ts ropeAngles, which rounds as ggml does with Math.cos/sin) and are copied into
  * a scratch of headDim floats per call; the f16 GELU table is copied into the arena on its first use. Exact-mode GELU
- * stays in TypeScript: it needs tanh, which WebAssembly lacks, and a tanh of our own would have to round as the
- * engine's Math.tanh does (unspecified by ECMAScript) to stay bit-identical to the reference.
+ * runs its tanh as V8's Math.tanh computes it (kernels/assembly/tanh.ts, fdlibm's algorithm): bit-identical to the
+ * reference wherever Math.tanh is V8's or another fdlibm port (ECMAScript leaves its rounding to the engine).
  */
 export function createWasmElementwise(arena: Arena, wasm: WasmKernels, headDim: number): ElementwiseKernels {
   const ew = wasm.elementwise;
@@ -33,7 +33,7 @@ export function createWasmElementwise(arena: Arena, wasm: WasmKernels, headDim: 
       ew.ropeApply(x * 4, nHeads, hd, angles);
     },
     geglu(heap, gate, up, n, fp16) {
-      if (!fp16) return geglu(heap, gate, up, n, false);
+      if (!fp16) return wasm.gegluTanh(gate * 4, up * 4, n);
       if (!tableReady) {
         arena.heapF32.set(fp16GeluTable(), table / 4);
         tableReady = true;

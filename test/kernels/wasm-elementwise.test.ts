@@ -93,6 +93,20 @@ describe("WebAssembly elementwise passes vs the reference twins", () => {
     });
   }
 
+  for (const n of [1, 5, 8, 999, 4096]) {
+    it(`geglu with tanh over ${n} floats`, () => {
+      const heap = arena.heapF32;
+      const rng = new Random(13 * n);
+      randomFloats(heap, A, n, rng, 12);
+      randomFloats(heap, U, n, rng, 4);
+      for (let i = 0; i < n; i += 3) heap[A + i] = SPECIAL[(i / 3) % SPECIAL.length]!;
+      heap.copyWithin(B, A, A + n);
+      geglu(heap, A, U, n, false);
+      wasm.geglu(heap, B, U, n, false);
+      assertSameFloats(heap, B, A, n, "tanh geglu");
+    });
+  }
+
   for (const n of [1, 3, 4, 6, 17, 640, 4097]) {
     it(`addInPlace over ${n} floats`, () => {
       const heap = arena.heapF32;

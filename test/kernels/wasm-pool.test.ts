@@ -58,6 +58,23 @@ describe("WebAssembly kernel thread pool", () => {
     });
   }
 
+  it("tanh GeGLU: pool results equal single-thread results", () => {
+    const rng = new Random(77);
+    for (const n of [5, 4096 * 3 - 1, 70_001]) {
+      const gate = randomActivations(n, rng).map((v) => v * 4);
+      const up = randomActivations(n, rng);
+      const [a, b, u] = [arena.alloc(n * 4), arena.alloc(n * 4), arena.alloc(n * 4)];
+      arena.f32(a, n).set(gate);
+      arena.f32(b, n).set(gate);
+      arena.f32(u, n).set(up);
+      single.gegluTanh(a, u, n);
+      pool.gegluTanh(b, u, n);
+      const x = arena.f32(a, n);
+      const y = arena.f32(b, n);
+      for (let i = 0; i < n; i++) assert.ok(Object.is(x[i], y[i]), `${n} floats: output ${i}: single ${x[i]}, pool ${y[i]}`);
+    }
+  });
+
   it("serves many jobs in a row, with workers waking from sleep", async () => {
     const type = GgmlType.Q8_0;
     const rng = new Random(99);

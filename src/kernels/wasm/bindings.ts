@@ -56,6 +56,8 @@ export interface ElementwiseExports {
   readonly rmsNorm: (x: number, w: number, y: number, n: number, eps: number) => void;
   /** Rotates nHeads heads at x in place; cs holds headDim/2 cosines then headDim/2 sines (ref/rope.ts ropeApply). */
   readonly ropeApply: (x: number, nHeads: number, headDim: number, cs: number) => void;
+  /** gate = gelu(gate)·up over n floats, the tanh GELU in f64 as ref/gelu.ts geluTanh (tanh as V8's Math.tanh). */
+  readonly gegluTanh: (gate: number, up: number, n: number) => void;
   /** gate = gelu(gate)·up over n floats, gelu from the f16-indexed f32 table at `table` (ref/gelu.ts geluFp16). */
   readonly gegluFp16: (gate: number, up: number, n: number, table: number) => void;
   /** x += y over n floats. */
@@ -88,6 +90,7 @@ export function bindExports(instance: WebAssembly.Instance, memory: WebAssembly.
   const elementwise: ElementwiseExports = {
     rmsNorm: exports["rms_norm"] as ElementwiseExports["rmsNorm"],
     ropeApply: exports["rope_apply"] as ElementwiseExports["ropeApply"],
+    gegluTanh: exports["geglu_tanh"] as ElementwiseExports["gegluTanh"],
     gegluFp16: exports["geglu_fp16"] as ElementwiseExports["gegluFp16"],
     add: exports["add_f32"] as ElementwiseExports["add"],
   };

@@ -27,6 +27,11 @@ export interface WasmKernels {
    * written and checked by src/kernels/wasm-attention.ts), on the pool's threads where there are several.
    */
   attentionHeads(args: number, nHeads: number): void;
+  /**
+   * gate = gelu(gate)·up over n floats at byte addresses gate, up: the exact-mode (tanh) GELU of ElementwiseExports,
+   * its elements shared among the pool's threads where there are several.
+   */
+  gegluTanh(gate: number, up: number, n: number): void;
   /** The elementwise passes on this memory, on the calling thread (byte addresses; bindings.ts). */
   readonly elementwise: ElementwiseExports;
 }
@@ -50,6 +55,7 @@ export function kernelsOver(memory: WebAssembly.Memory, exports: KernelExports):
     attentionHeads(args, nHeads) {
       for (let h = 0; h < nHeads; h++) exports.attentionHead(args, h);
     },
+    gegluTanh: exports.elementwise.gegluTanh,
     matmul(type, wPtr, rows, cols, actPtr, nTok, outPtr, rowBegin = 0, rowEnd = rows) {
       const op = matmulOp(type);
       const actStride = checkMatmul(memory.buffer.byteLength, type, wPtr, rows, cols, actPtr, nTok, outPtr, rowBegin, rowEnd);

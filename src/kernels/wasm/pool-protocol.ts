@@ -50,6 +50,8 @@ export const CTL_SLOTS = 80;
 export const OP_STOP = -1;
 /** Attention by query head (attention-task.ts): w is the argument block, rows [rowBegin, rowEnd) are heads. */
 export const OP_ATTENTION = -2;
+/** The tanh GeGLU (ElementwiseExports.gegluTanh): w is the gate, act the up address, rows [rowBegin, rowEnd) are floats. */
+export const OP_GEGLU = -3;
 
 /** What a worker receives (by postMessage) to start. */
 export interface PoolWorkerInit {
@@ -126,7 +128,7 @@ export class Job {
  * chunk wakes the caller. A chunk that throws is still counted (FAILED tells the caller).
  */
 export function runChunks(ctl: Int32Array, job: Job, kernels: KernelExports): void {
-  const kernel = job.op === OP_ATTENTION ? undefined : kernels.matmuls[job.op]!;
+  const kernel = job.op < 0 ? undefined : kernels.matmuls[job.op]!;
   for (;;) {
     const c = Atomics.load(ctl, CTL_NEXT);
     if (((c - job.end) | 0) >= 0) return;
@@ -135,6 +137,7 @@ export function runChunks(ctl: Int32Array, job: Job, kernels: KernelExports): vo
     const r1 = Math.min(job.rowEnd, r0 + job.chunkRows);
     try {
       if (kernel) kernel(job.w, job.rows, job.cols, job.act, job.actStride, job.nTok, job.out, job.outStride, r0, r1);
+      else if (job.op === OP_GEGLU) kernels.elementwise.gegluTanh(job.w + 4 * r0, job.act + 4 * r0, r1 - r0);
       else for (let h = r0; h < r1; h++) kernels.attentionHead(job.w, h);
     } catch {
       Atomics.store(ctl, CTL_FAILED, 1);

@@ -5,7 +5,7 @@ import { checkMatmul } from "./checks.js";
 import { kernelsOver, matmulOp, type WasmKernels } from "./index.js";
 import { isSharedMemory } from "./module.js";
 import {
-  CTL_DONE, CTL_FAILED, CTL_GEN, CTL_NEXT, CTL_READY, CTL_SLEEPERS, CTL_SLOTS, Job, OP_ATTENTION, OP_STOP, runChunks, type PoolWorkerInit,
+  CTL_DONE, CTL_FAILED, CTL_GEN, CTL_NEXT, CTL_READY, CTL_SLEEPERS, CTL_SLOTS, Job, OP_ATTENTION, OP_GEGLU, OP_STOP, runChunks, type PoolWorkerInit,
 } from "./pool-protocol.js";
 
 /** A started worker thread, as the platform made it (a Web Worker or a Node worker_threads Worker). */
@@ -34,6 +34,12 @@ export interface KernelPoolOptions {
   /** How long the workers may take to start (default 30 s). */
   readonly startTimeoutMs?: number;
 }
+
+/** Multiply-adds per chunk of a matrix-matrix product (about a third of a millisecond of one thread's work). */
+const CHUNK_MACS = 1 << 22;
+
+/** Floats of a GeGLU below which a thread's share is too short to hand out (a decode step's 2048 stay on the caller). */
+const GEGLU_MIN_PER_THREAD = 4096;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -83,6 +89,8 @@ export class KernelPool implements WasmKernels {
         memory,
         // attention reads the KV cache, which lives in the first memory: the others run it on this thread only
         attentionHeads: i === 0 ? (args: number, nHeads: number) => this.attentionHeads(args, nHeads) : (args: number, nHeads: number) => local.attentionHeads(args, nHeads),
+        // the activations live in the first memory, as the KV cache does
+        gegluTanh: i === 0 ? (gate: number, up: number, n: number) => this.gegluTanh(gate, up, n) : local.gegluTanh,
         supports: (type: number) => local.supports(type),
         elementwise: local.elementwise,
         quantizeActivations: (actType: number, xPtr: number, n: number, outPtr: number) => local.quantizeActivations(actType, xPtr, n, outPtr),
@@ -160,10 +168,27 @@ export class KernelPool implements WasmKernels {
     job.arena = 0;
     job.first = Atomics.load(ctl, CTL_NEXT);
     job.end = (job.first + nHeads) | 0;
-    this.publish();
-    runChunks(ctl, job, this.exports);
-    this.awaitDone(job.end);
-    if (Atomics.load(ctl, CTL_FAILED) !== 0) throw new GemmaError("MODEL_BAD_CONFIG", "a kernel worker thread failed on attention");
+    this.run(this.exports, "attention");
+  }
+
+  /** The tanh GeGLU over n floats, cut into chunks that the threads claim (each float's result is the same on any thread). */
+  gegluTanh(gate: number, up: number, n: number): void {
+    if (this.closed || this.workers.length === 0 || n < GEGLU_MIN_PER_THREAD * this.threads) {
+      this.exports.elementwise.gegluTanh(gate, up, n);
+      return;
+    }
+    const { ctl, job } = this;
+    job.op = OP_GEGLU;
+    job.w = gate;
+    job.act = up;
+    job.rows = n;
+    job.rowBegin = 0;
+    job.rowEnd = n;
+    job.chunkRows = Math.max(GEGLU_MIN_PER_THREAD, (Math.ceil(n / (4 * this.chunks)) + 3) & ~3);
+    job.arena = 0;
+    job.first = Atomics.load(ctl, CTL_NEXT);
+    job.end = (job.first + Math.ceil(n / job.chunkRows)) | 0;
+    this.run(this.exports, "the GeGLU");
   }
 
   supports(weightType: number): boolean {
@@ -211,15 +236,27 @@ export class KernelPool implements WasmKernels {
     job.rowBegin = rowBegin;
     job.rowEnd = rowEnd;
     job.arena = arena;
-    // Chunks of whole 4-row tiles, at least 32 rows (each chunk costs a few atomic operations).
-    job.chunkRows = Math.max(32, (Math.ceil(n / this.chunks) + 3) & ~3);
+    // Chunks of whole 4-row tiles, at least 32 rows (each chunk costs a few atomic operations). A product of many
+    // tokens is cut finer, into chunks of about CHUNK_MACS: a thread that finishes early then waits for at most one
+    // short chunk, where a few long ones left it idle for milliseconds at the end of each prefill product.
+    const even = Math.ceil(n / this.chunks);
+    const byWork = nTok > 1 ? Math.ceil(CHUNK_MACS / (cols * nTok)) : even;
+    job.chunkRows = Math.max(32, (Math.min(even, byWork) + 3) & ~3);
     job.first = Atomics.load(ctl, CTL_NEXT);
     job.end = (job.first + Math.ceil(n / job.chunkRows)) | 0;
+    this.run(instance, type);
+  }
+
+  /**
+   * Publishes this.job, computes chunks of it with the workers and waits for the last. `what` names the job if a
+   * worker failed: a matmul's weight type, or words.
+   */
+  private run(instance: KernelExports, what: number | string): void {
     this.publish();
-    runChunks(ctl, job, instance);
-    this.awaitDone(job.end);
-    if (Atomics.load(ctl, CTL_FAILED) !== 0) {
-      throw new GemmaError("MODEL_BAD_CONFIG", `a kernel worker thread failed on a ${typeName(type)} matmul`);
+    runChunks(this.ctl, this.job, instance);
+    this.awaitDone(this.job.end);
+    if (Atomics.load(this.ctl, CTL_FAILED) !== 0) {
+      throw new GemmaError("MODEL_BAD_CONFIG", `a kernel worker thread failed on ${typeof what === "number" ? `a ${typeName(what)} matmul` : what}`);
     }
   }
 
