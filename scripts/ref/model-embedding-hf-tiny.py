@@ -21,6 +21,13 @@ Writes
                                                folder's modules done here in torch by hand (sentence-transformers is not
                                                installed): mean pooling, the Dense layers read from their files, L2
                                                normalization.
+                                               "sentenceTransformers": SentenceTransformer(folder).encode() of
+                                               copies of the folder with files replaced (each variant lists them):
+                                               the fixture as it is; a sentence_bert_config.json with a small
+                                               max_seq_length (longer texts are cut by the tokenizer: BOS, first
+                                               tokens, EOS); do_lower_case; modules.json without Normalize. Per text
+                                               sentence-transformers' input ids and vector, on texts where its
+                                               tokenizer agrees with SentencePiece (checked).
 """
 from __future__ import annotations
 
@@ -36,6 +43,7 @@ import numpy as np
 import sentencepiece as spm
 import torch
 import transformers
+from sentence_transformers import SentenceTransformer
 from safetensors.numpy import load_file, save_file
 from sentencepiece import sentencepiece_model_pb2 as pb
 
@@ -146,6 +154,54 @@ class FolderEmbedder:
             return emb.pool_project_normalize(hidden, self.dense)
 
 
+SMALL_MAX_SEQ_LENGTH = 7
+
+
+def st_variants() -> list[dict]:
+    """Each variant: a name and the files (relative path -> text) written over a copy of the fixture folder."""
+    modules = json.loads((FOLDER / "modules.json").read_text())
+    without_normalize = [m for m in modules if not m["type"].endswith(".Normalize")]
+    return [
+        {"name": "fixture", "files": {}},
+        {"name": f"max_seq_length {SMALL_MAX_SEQ_LENGTH}",
+         "files": {"sentence_bert_config.json": json.dumps({"max_seq_length": SMALL_MAX_SEQ_LENGTH, "do_lower_case": False}) + "\n"}},
+        {"name": "do_lower_case", "files": {"sentence_bert_config.json": json.dumps({"max_seq_length": 64, "do_lower_case": True}) + "\n"}},
+        {"name": "no Normalize, max_seq_length 9",
+         "files": {"modules.json": json.dumps(without_normalize, indent=2) + "\n",
+                   "sentence_bert_config.json": json.dumps({"max_seq_length": 9}) + "\n"}},
+    ]
+
+
+# Texts on which transformers' tokenizer of the tiny vocabulary (converted from tokenizer.model) and SentencePiece
+# agree, before and after lower-casing: on others its merges of this made-up vocabulary differ.
+ST_TEXTS = ["hello world", "the cat sat on the mat.", "Hello World, the cat sat on the mat. The Cat is Hot!", "The Cat Sat On The Mat."]
+
+
+def sentence_transformers_cases(proc: spm.SentencePieceProcessor) -> list[dict]:
+    """sentence-transformers' own pipeline (tokenizer with truncation, the modules of modules.json) on each variant."""
+    import tempfile
+    full = SentenceTransformer(str(FOLDER), device="cpu")
+    for text in ST_TEXTS + [t.lower() for t in ST_TEXTS]:
+        ids = full.tokenize([text])["input_ids"][0].tolist()
+        tiny.check(ids == [2] + proc.encode(text) + [1], f"sentence-transformers tokenizes {text!r} as {ids}, SentencePiece otherwise")
+    out = []
+    for v in st_variants():
+        with tempfile.TemporaryDirectory() as tmp:
+            copy = pathlib.Path(tmp) / "folder"
+            shutil.copytree(FOLDER, copy)
+            for name, text in v["files"].items():
+                (copy / name).write_text(text)
+            model = SentenceTransformer(str(copy), device="cpu")
+            cases = []
+            for text in ST_TEXTS:
+                ids = model.tokenize([text])["input_ids"][0].tolist()
+                vec = model.encode([text], convert_to_numpy=True, batch_size=1)[0].astype(np.float64)
+                cases.append({"text": text, "ids": ids, "vector": np.round(vec, emb.VECTOR_DIGITS).tolist()})
+                print(f"{v['name']}: {len(ids)} ids, |v| {np.linalg.norm(vec):.6f}")
+            out.append({**v, "cases": cases})
+    return out
+
+
 def main() -> None:
     transformers.utils.logging.set_verbosity_error()
     transformers.utils.logging.disable_progress_bar()
@@ -175,10 +231,14 @@ def main() -> None:
         cases.append({"text": c["text"], "ids": ids, "transformers": np.round(v, emb.VECTOR_DIGITS).tolist()})
         print(f"{len(ids):3d} ids: max|hf folder - GGUF golden transformers| {np.abs(v - np.array(c['transformers'])).max():.1e}")
     tiny.check(len(cases) >= 4, "too few cases")
+    st = sentence_transformers_cases(proc)
+    for c in st[0]["cases"][:2]:
+        mine = next(x for x in cases if x["text"] == c["text"])
+        print(f"sentence-transformers vs by hand: max|diff| {np.abs(np.array(c['vector']) - np.array(mine['transformers'])).max():.1e}")
 
     versions = {
         "python": sys.version.split()[0],
-        **{name: importlib.metadata.version(name) for name in ("torch", "transformers", "numpy", "safetensors", "sentencepiece", "gguf")},
+        **{name: importlib.metadata.version(name) for name in ("torch", "transformers", "sentence-transformers", "numpy", "safetensors", "sentencepiece", "gguf")},
     }
     golden = {
         "about": "Embeddings of the tiny random EmbeddingGemma as a Hugging Face sentence-transformers folder. ids: BOS, "
@@ -192,6 +252,7 @@ def main() -> None:
                     "sha256": {str(p.relative_to(FOLDER)): tiny.sha256(p) for p in sorted(FOLDER.rglob("*")) if p.is_file()}},
         "tensorNames": sorted(names)[:4],
         "cases": cases,
+        "sentenceTransformers": st,
     }
     GOLDEN_PATH.write_text(tiny.format_json(golden) + "\n")
     print(GOLDEN_PATH)

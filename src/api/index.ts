@@ -12,7 +12,7 @@ export { memorySource, type ByteSource } from "../util/byte-source.js";
 export { openGguf, readGguf, type GgufFile } from "../formats/gguf/index.js";
 export type { Tokenizer, StreamDecoder } from "../tokenizer/index.js";
 export { loadGgufModel, planGgufModel, type LoadProgress } from "../model/load-gguf.js";
-export type { Model, ModelInfo } from "../model/model.js";
+export type { EmbeddingSettings, Model, ModelInfo } from "../model/model.js";
 export type { ModelConfig, LayerConfig, Pooling } from "../model/config.js";
 export {
   checkModelOptions,
@@ -64,6 +64,6 @@ export type { TokenLogprobs, TokenProbability } from "../engine/logprobs.js";
 export { perplexity, type PerplexityResult } from "../engine/perplexity.js";
 export { classify, shieldPromptIds, type ShieldInput, type ShieldResult, type ShieldTemplate } from "../engine/classify.js";
 export { fimPromptIds, fimStopTokens, fimTokens, type FimTokens } from "../engine/fim.js";
-export { Embedder, embeddingIds, type EmbedderOptions, type EmbedOptions } from "../engine/embed.js";
+export { Embedder, embeddingIds, type EmbedderOptions, type EmbeddingInputOptions, type EmbedOptions } from "../engine/embed.js";
 export { DEFAULT_SAMPLING, Sampler, checkSampling, type SamplingOptions } from "../engine/sample.js";
 export type { TokenConstraint } from "../engine/grammar/index.js";

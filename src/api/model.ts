@@ -168,18 +168,22 @@ export class GemmaModel {
   /**
    * The ids embed() runs for a text: BOS when the tokenizer adds one, EOS when the file says
    * (`tokenizer.ggml.add_eos_token`; a Hugging Face folder's tokenizer files), as llama.cpp tokenizes embedding
-   * inputs. Special-token strings stay text.
+   * inputs. Special-token strings stay text. A sentence-transformers folder's text is lower-cased when its
+   * sentence_bert_config.json says do_lower_case, and cut to max_seq_length tokens (BOS and EOS kept), as
+   * sentence-transformers does; a GGUF's is never cut (a longer one is a CONTEXT_OVERFLOW error, as in llama.cpp).
    */
   embeddingTokens(text: string): number[] {
     const info = this.model.info;
     const addEos = info.addEos ?? info.metadata?.optionalBool("tokenizer.ggml.add_eos_token") ?? false;
-    return embeddingIds(this.model.tokenizer, text, addEos);
+    return embeddingIds(this.model.tokenizer, text, { addEos, maxTokens: info.embedding?.maxTokens, lowercase: info.embedding?.lowercase });
   }
 
   /**
    * Text embeddings from an embedding model (EmbeddingGemma): a text (tokenized by embeddingTokens) or token ids
    * (used as they are) give one vector, an array of them one vector each. Pooled over the input, projected by the
-   * model's dense layers and, unless `normalize: false`, of unit length (engine/embed.ts). Any other model is a
+   * model's dense layers and of unit length unless `normalize: false` (engine/embed.ts). The default follows the
+   * model: a sentence-transformers folder normalizes when modules.json lists a Normalize module; a GGUF always, as
+   * llama.cpp's embedding tool (--embd-normalize 2). Any other model is a
    * MODEL_UNSUPPORTED_ARCH error; an input longer than the context (contextSize) a CONTEXT_OVERFLOW one.
    */
   embed(input: string | readonly number[], opts?: EmbedOptions): Float32Array;
@@ -187,8 +191,9 @@ export class GemmaModel {
   embed(input: string | readonly number[] | readonly (string | readonly number[])[], opts: EmbedOptions = {}): Float32Array | Float32Array[] {
     assertEmbeddingModel(this.model);
     this.embedder ??= new Embedder(this.model, { contextSize: this.options.contextSize });
+    const withNormalize = { ...opts, normalize: opts.normalize ?? this.model.info.embedding?.normalize ?? true };
     const one = (x: string | readonly number[]): Float32Array =>
-      this.embedder!.embed(typeof x === "string" ? this.embeddingTokens(x) : x, opts);
+      this.embedder!.embed(typeof x === "string" ? this.embeddingTokens(x) : x, withNormalize);
     if (typeof input === "string") return one(input);
     if (input.length === 0) throw new GemmaError("BAD_PROMPT", "nothing to embed: the input is an empty array");
     if (input.every((x) => typeof x === "number")) return one(input as readonly number[]);

@@ -16,8 +16,9 @@ export interface EmbedderOptions {
 
 export interface EmbedOptions {
   /**
-   * Scale the vector to unit L2 length (default true): sentence-transformers' Normalize module, the last step of
-   * EmbeddingGemma, which llama.cpp leaves to its callers (common_embd_normalize with norm 2).
+   * Scale the vector to unit L2 length: sentence-transformers' Normalize module, the last step of EmbeddingGemma,
+   * which llama.cpp leaves to its callers (its embedding tool's default --embd-normalize 2, common_embd_normalize).
+   * Embedder.embed's default is true; GemmaModel.embed's is the model's (a folder's Normalize module; GGUF: true).
    */
   readonly normalize?: boolean;
   /**
@@ -39,14 +40,28 @@ export function assertEmbeddingModel(model: Model): void {
   }
 }
 
+/** How a text becomes an embedding model's input. */
+export interface EmbeddingInputOptions {
+  /** Append EOS (`tokenizer.ggml.add_eos_token`; a Hugging Face folder's tokenizer files). */
+  readonly addEos: boolean;
+  /** Longest input in tokens, BOS and EOS included; longer texts are cut, keeping BOS and EOS. Default: no limit. */
+  readonly maxTokens?: number;
+  /** Lower-case the text first (sentence-transformers' do_lower_case). */
+  readonly lowercase?: boolean;
+}
+
 /**
  * The ids an embedding model runs for a text, as llama.cpp tokenizes with add_special: BOS first when the
- * tokenizer adds one, EOS last when the file asks for it (`tokenizer.ggml.add_eos_token`, set for EmbeddingGemma).
- * Special-token strings in the text stay plain text.
+ * tokenizer adds one, EOS last when asked (set for EmbeddingGemma). Special-token strings in the text stay plain
+ * text. Past `maxTokens` the text's tokens are cut from the end and BOS and EOS kept, as sentence-transformers'
+ * tokenizer call (truncation to max_length counts the special tokens it adds) gives BOS + first tokens + EOS.
  */
-export function embeddingIds(tok: Tokenizer, text: string, addEos: boolean): number[] {
-  const ids = tok.encode(text, { addBos: tok.addBos });
-  if (addEos && tok.eos >= 0) ids.push(tok.eos);
+export function embeddingIds(tok: Tokenizer, text: string, opts: EmbeddingInputOptions): number[] {
+  const ids = tok.encode(opts.lowercase ? text.toLowerCase() : text, { addBos: tok.addBos });
+  const eos = opts.addEos && tok.eos >= 0;
+  const max = opts.maxTokens ?? Infinity;
+  if (ids.length + (eos ? 1 : 0) > max) ids.length = Math.max(tok.addBos ? 1 : 0, max - (eos ? 1 : 0));
+  if (eos) ids.push(tok.eos);
   return ids;
 }
 

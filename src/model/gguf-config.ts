@@ -90,7 +90,7 @@ export function configFromGguf(meta: GgufMetadata, vocabSize: number): ModelConf
 }
 
 /** llama_pooling_type ids (ggml-org/llama.cpp:include/llama.h); a missing key is none, as llama.cpp's hparams default. */
-const POOLING_IDS: readonly Pooling[] = ["none", "mean", "cls", "last"];
+export const POOLING_IDS: readonly Pooling[] = ["none", "mean", "cls", "last"];
 
 function poolingFromGguf(meta: GgufMetadata, key: string): Pooling {
   const id = meta.optionalNumber(key) ?? 0;

@@ -1,8 +1,9 @@
-import type { DenseModule, NamedJson } from "../formats/hf/sentence-transformers.js";
+import type { DenseModule, NamedJson, SentenceTransformerModules } from "../formats/hf/sentence-transformers.js";
 import type { HfTensorInfo } from "../formats/hf/folder.js";
 import { describeJson } from "../formats/hf/json.js";
 import { GemmaError } from "../util/errors.js";
 import type { Pooling } from "./config.js";
+import type { EmbeddingSettings } from "./model.js";
 
 /**
  * sentence-transformers' Pooling config (UKPLab/sentence-transformers:sentence_transformers/models/Pooling.py) as
@@ -83,4 +84,21 @@ export function denseWeight(m: DenseModule, inFeatures: number): HfTensorInfo {
     );
   }
   return { ...w, name: denseTensorName(m), storedName: DENSE_WEIGHT };
+}
+
+/**
+ * The Transformer module's sentence_bert_config.json and the Normalize module as our embedding settings. Without
+ * max_seq_length sentence-transformers caps the tokenizer at config.json's max_position_embeddings (`contextLength`);
+ * do_lower_case puts a Lowercase normalizer before the tokenizer's own
+ * (UKPLab/sentence-transformers:sentence_transformers/base/modules/transformer.py).
+ */
+export function embeddingSettings(modules: SentenceTransformerModules, contextLength: number): EmbeddingSettings {
+  const file = modules.transformerConfig;
+  const max = file?.value["max_seq_length"] ?? null;
+  const lower = file?.value["do_lower_case"] ?? false;
+  if (max !== null && !(typeof max === "number" && Number.isInteger(max) && max >= 1)) {
+    throw new GemmaError("HF_BAD_CONFIG", `${file!.name}: "max_seq_length" is ${describeJson(max)}, not a positive integer`);
+  }
+  if (typeof lower !== "boolean") throw new GemmaError("HF_BAD_CONFIG", `${file!.name}: "do_lower_case" is ${describeJson(lower)}, not a boolean`);
+  return { maxTokens: max ?? contextLength, lowercase: lower, normalize: modules.normalize };
 }

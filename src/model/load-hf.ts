@@ -8,7 +8,7 @@ import { GemmaError } from "../util/errors.js";
 import type { ModelConfig } from "./config.js";
 import { configFromHf, hfEmbeddingLayout } from "./hf-config.js";
 import { HF_NAMES, hfLayerName, type HfLayerRole } from "./hf-names.js";
-import { denseTensorName, denseWeight, poolingFromSentenceTransformers } from "./hf-sentence-modules.js";
+import { denseTensorName, denseWeight, embeddingSettings, poolingFromSentenceTransformers } from "./hf-sentence-modules.js";
 import { bindBackend, defaultBackend } from "./backend.js";
 import type { LoadOptions, Model, ModelInfo } from "./model.js";
 import { placeWeights } from "./weight-placement.js";
@@ -114,6 +114,7 @@ export function planHfModel(folder: HfFolder, tokenizer: Tokenizer, chatTemplate
       chatTemplate,
       instructionTuned: chatTemplate !== undefined || /(^|[-_ /])it($|[-_ ])/i.test(config.name),
       addEos,
+      ...(modules && { embedding: embeddingSettings(modules, config.contextLength) }),
     },
   };
 }

@@ -26,6 +26,22 @@ export interface WeightShard {
   readonly wasm: WasmKernels | undefined;
 }
 
+/**
+ * sentence-transformers' text preparation and last step for an embedding model
+ * (UKPLab/sentence-transformers:sentence_transformers/base/modules/transformer.py, Normalize).
+ */
+export interface EmbeddingSettings {
+  /**
+   * Longest input in tokens, BOS and EOS included: a longer text keeps BOS, its first tokens and EOS (the tokenizer's
+   * truncation). sentence_bert_config.json's max_seq_length, else config.json's max_position_embeddings.
+   */
+  readonly maxTokens: number;
+  /** Lower-case the text before tokenizing (sentence_bert_config.json do_lower_case). */
+  readonly lowercase: boolean;
+  /** L2-normalize the vector: modules.json lists a Normalize module. */
+  readonly normalize: boolean;
+}
+
 export interface ModelInfo {
   readonly format: "gguf" | "safetensors";
   readonly source: string;
@@ -39,6 +55,8 @@ export interface ModelInfo {
   readonly instructionTuned: boolean;
   /** Hugging Face folders: the tokenizer files append EOS to an encoded text (GGUF: `tokenizer.ggml.add_eos_token`). */
   readonly addEos?: boolean;
+  /** Hugging Face sentence-transformers folders: how the modules prepare a text and finish its embedding. */
+  readonly embedding?: EmbeddingSettings;
   /** The GGUF key/value metadata (absent for Hugging Face folders): keys some features read, such as the FIM ids. */
   readonly metadata?: GgufMetadata | undefined;
 }

@@ -17,16 +17,25 @@ import { runCli } from "../helpers/cli.js";
  * weights of the tiny GGUF fixture, saved by transformers' Gemma3TextModel with 1_Pooling, 2_Dense, 3_Dense and
  * 4_Normalize modules). Token ids against SentencePiece's (BOS + text + EOS), vectors against transformers'
  * Gemma3TextModel on the folder + mean pooling + the Dense files + Normalize (conventions.md: 1e-4 x the largest
- * component, cosine >= 0.9999), and equal to our vectors of the GGUF twin.
+ * component, cosine >= 0.9999), and equal to our vectors of the GGUF twin. sentence-transformers' own
+ * SentenceTransformer(folder).encode() on copies of the folder (a small max_seq_length, do_lower_case, no Normalize
+ * module): its ids (truncated: BOS, first tokens, EOS) and vectors, same bounds.
  */
 interface Case {
   readonly text: string;
   readonly ids: number[];
   readonly transformers: number[];
 }
+/** SentenceTransformer(copy of the folder with `files` replaced).encode(text): its ids and vector. */
+interface SentenceTransformersVariant {
+  readonly name: string;
+  readonly files: Record<string, string>;
+  readonly cases: { readonly text: string; readonly ids: number[]; readonly vector: number[] }[];
+}
 const golden = JSON.parse(readFileSync("test/golden/model/embedding-hf-tiny.json", "utf8")) as {
   fixture: { folder: string; ggufTwin: string };
   cases: Case[];
+  sentenceTransformers: SentenceTransformersVariant[];
 };
 const FOLDER = golden.fixture.folder;
 
@@ -68,12 +77,17 @@ function compare(ours: Float32Array, ref: ArrayLike<number>): { maxAbs: number; 
 const scratch = mkdtempSync(join(tmpdir(), "gemma-embedding-hf-"));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
-/** A copy of the fixture folder with one file replaced. */
-function variant(name: string, file: string, contents: string | Uint8Array): string {
+/** A copy of the fixture folder with files replaced (relative path -> contents). */
+function variantOf(name: string, files: Readonly<Record<string, string | Uint8Array>>): string {
   const dir = join(scratch, name);
   cpSync(FOLDER, dir, { recursive: true });
-  writeFileSync(join(dir, file), contents);
+  for (const [file, contents] of Object.entries(files)) writeFileSync(join(dir, file), contents);
   return dir;
+}
+
+/** A copy of the fixture folder with one file replaced. */
+function variant(name: string, file: string, contents: string | Uint8Array): string {
+  return variantOf(name, { [file]: contents });
 }
 
 /** A safetensors file of F32 tensors (header, then the data in order). */
@@ -162,6 +176,39 @@ describe("EmbeddingGemma from a Hugging Face folder (tiny random model)", () => 
       }
     });
   }
+
+  for (const v of golden.sentenceTransformers) {
+    it(`as sentence-transformers encodes it: ${v.name}`, async () => {
+      const dir = variantOf(`st-${v.name.replace(/\W+/g, "-")}`, v.files);
+      const model = new GemmaModel(await loadFolder(dir), { contextSize: 128 });
+      for (const c of v.cases) {
+        assert.deepEqual(model.embeddingTokens(c.text), c.ids, `ids of ${JSON.stringify(c.text)}`);
+        const r = compare(model.embed(c.text), c.vector);
+        assert.ok(r.maxAbs <= 1e-4 * r.maxRef && r.cosine >= 0.9999, `${JSON.stringify(c.text)}: ${JSON.stringify(r)}`);
+      }
+    });
+  }
+
+  it("gemma embed follows the folder's Normalize module unless --normalize / --no-normalize say", async () => {
+    const v = golden.sentenceTransformers.find((x) => x.files["modules.json"] !== undefined)!;
+    const dir = variant("cli-no-normalize", "modules.json", v.files["modules.json"]!);
+    const c = golden.cases[0]!;
+    const norm = async (args: string[]) => {
+      const r = await runCli(["embed", "-m", dir, "-t", "1", "-p", c.text, "--json", ...args]);
+      assert.equal(r.code, 0, r.stderr);
+      return Math.hypot(...(JSON.parse(r.stdout) as { embedding: number[] }).embedding);
+    };
+    assert.ok(Math.abs((await norm([])) - 1) > 0.1);
+    assert.ok(Math.abs((await norm(["--normalize"])) - 1) < 1e-5);
+  });
+
+  it("refuses a sentence_bert_config.json max_seq_length that is not a positive integer", async () => {
+    const dir = variant("bad-max", "sentence_bert_config.json", JSON.stringify({ max_seq_length: 0 }));
+    await assert.rejects(
+      loadFolder(dir),
+      (e: unknown) => isGemmaError(e) && e.code === "HF_BAD_CONFIG" && /sentence_bert_config\.json: "max_seq_length" is number 0, not a positive integer/.test(e.message),
+    );
+  });
 
   it("gemma embed -m <folder> prints the transformers vector", async () => {
     const c = golden.cases[1]!;

@@ -4,8 +4,9 @@ import { writeGguf } from "../../formats/gguf/writer.js";
 import { CONVERT_TYPES, isConvertType } from "../../model/convert/tensor-types.js";
 import { planHfToGguf } from "../../model/convert/hf-to-gguf.js";
 import { openHfFolderPath } from "../../platform/node/hf-folder.js";
+import { createQuantizePool } from "../../platform/node/quantize-pool.js";
 import { GemmaError } from "../../util/errors.js";
-import { stringArg } from "../args.js";
+import { intArg, stringArg } from "../args.js";
 import type { Command } from "../command.js";
 import { formatBytes, progressRenderer } from "../progress.js";
 
@@ -14,13 +15,14 @@ const LABEL = "converting";
 /**
  * `gemma convert IN OUT.gguf [--type T]`: a Hugging Face folder to a GGUF that llama.cpp runs as the same model.
  * The file is written beside OUT under a temporary name and renamed into place only when complete, so OUT is
- * never left partial (a failure or Ctrl-C removes the temporary file). stdout gets OUT's path.
+ * never left partial (a failure or Ctrl-C removes the temporary file). stdout gets OUT's path. Quantized types are
+ * encoded on -t threads (default: every core), byte for byte as on one.
  */
 export const convertCommand: Command = {
   name: "convert",
   summary: "convert a Hugging Face model folder to a GGUF file (f16, bf16, q8_0, q4_0, q4_k_m)",
-  usage: `gemma convert IN_FOLDER OUT.gguf [--type ${CONVERT_TYPES.join("|")}]   (default f16)`,
-  options: { type: { type: "string" } },
+  usage: `gemma convert IN_FOLDER OUT.gguf [--type ${CONVERT_TYPES.join("|")}] [-t THREADS]   (default f16, every core)`,
+  options: { type: { type: "string" }, threads: { type: "string", short: "t" } },
   positionals: true,
   async run(values, positionals, io) {
     if (positionals.length !== 2) throw new GemmaError("CLI_BAD_ARGS", "name the input folder and the output file: gemma convert IN OUT.gguf");
@@ -28,12 +30,15 @@ export const convertCommand: Command = {
     const type = stringArg(values, "type") ?? "f16";
     if (!isConvertType(type)) throw new GemmaError("CLI_BAD_ARGS", `--type ${type} is not one of ${CONVERT_TYPES.join(", ")}`);
 
+    const threads = intArg(values, "threads", 1, 1024);
     const folder = await openHfFolderPath(input);
+    const pool = threads === 1 ? undefined : createQuantizePool(threads);
     const progress = progressRenderer(io.stderr);
     const temp = join(dirname(output), `.${basename(output)}.${process.pid}.partial`);
     try {
       const plan = await planHfToGguf(folder, {
         type,
+        ...(pool && { quantizeRows: pool.quantizeRows }),
         onProgress: (p) => {
           if (io.signal.aborted) throw new GemmaError("IO_ERROR", `interrupted; ${output} was not written`);
           progress({ type: "advance", label: LABEL, done: p.doneBytes, total: p.totalBytes });
@@ -69,6 +74,7 @@ export const convertCommand: Command = {
       await rm(temp, { force: true });
       throw e;
     } finally {
+      await pool?.close();
       await folder.close();
     }
   },

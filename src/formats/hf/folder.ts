@@ -56,7 +56,7 @@ export async function openHfFolder(opener: FileOpener, exists?: FileExists): Pro
   const weights = await openWeights(opener, hasIndex === true);
   let modules: SentenceTransformerModules | undefined;
   try {
-    if (hasModules) modules = await readSentenceTransformerModules(opener, await readJsonFile(opener, "modules.json", CONFIG_LIMIT, "HF_BAD_CONFIG"));
+    if (hasModules) modules = await readSentenceTransformerModules(opener, await readJsonFile(opener, "modules.json", CONFIG_LIMIT, "HF_BAD_CONFIG"), has);
     const { tensors, skipped } = splitTextTensors(weights.tensors);
     const byName = new Map(tensors.map((t) => [t.name, t]));
     return {

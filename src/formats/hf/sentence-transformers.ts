@@ -15,6 +15,8 @@ export interface SentenceTransformerModules {
   readonly dense: readonly DenseModule[];
   /** A Normalize module is listed (L2 normalization last). */
   readonly normalize: boolean;
+  /** The Transformer module's sentence_bert_config.json, when the folder has one (max_seq_length, do_lower_case). */
+  readonly transformerConfig: NamedJson | undefined;
   close(): Promise<void>;
 }
 
@@ -34,15 +36,20 @@ export interface DenseModule {
 const MODULE_TYPE_PREFIX = "sentence_transformers.models.";
 const MODULE_CONFIG_LIMIT = 1024 * 1024;
 
-/** Reads the module folders that modules.json (already parsed) names. */
+/** Where sentence-transformers' Transformer module keeps its settings, in the module's folder. */
+const TRANSFORMER_CONFIG = "sentence_bert_config.json";
+
+/** Reads the module folders that modules.json (already parsed) names; `exists` says whether an optional file is there. */
 export async function readSentenceTransformerModules(
   opener: FileOpener,
   modulesJson: { readonly name: string; readonly value: unknown },
+  exists: (relPath: string) => Promise<boolean>,
 ): Promise<SentenceTransformerModules> {
   const list = modulesJson.value;
   if (!Array.isArray(list)) throw new GemmaError("HF_BAD_CONFIG", `${modulesJson.name}: expected a list of modules, got ${describeJson(list)}`);
   let pooling: NamedJson | undefined;
   let normalize = false;
+  let transformerConfig: NamedJson | undefined;
   const dense: DenseModule[] = [];
   const close = async () => {
     for (const d of dense) await d.weights.source.close();
@@ -60,7 +67,11 @@ export async function readSentenceTransformerModules(
       // modules.json paths are relative folder names; anything climbing out of the model folder is refused.
       if (path.startsWith("/") || path.split("/").includes("..")) throw new GemmaError("HF_BAD_CONFIG", `${where}: path "${path}" leaves the folder`);
       const kind = type.startsWith(MODULE_TYPE_PREFIX) ? type.slice(MODULE_TYPE_PREFIX.length) : type;
-      if (kind === "Transformer") continue;
+      if (kind === "Transformer") {
+        const configPath = path === "" ? TRANSFORMER_CONFIG : `${path}/${TRANSFORMER_CONFIG}`;
+        if (await exists(configPath)) transformerConfig = await readModuleJson(opener, configPath);
+        continue;
+      }
       if (kind === "Normalize") {
         normalize = true;
         continue;
@@ -88,7 +99,7 @@ export async function readSentenceTransformerModules(
     await close();
     throw e;
   }
-  return { pooling, dense, normalize, close };
+  return { pooling, dense, normalize, transformerConfig, close };
 }
 
 async function readModuleJson(opener: FileOpener, relPath: string): Promise<NamedJson> {

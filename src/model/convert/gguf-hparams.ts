@@ -4,14 +4,16 @@ import type { GgufEntry } from "../../formats/gguf/value-types.js";
 import { GemmaError } from "../../util/errors.js";
 import type { ModelConfig } from "../config.js";
 import { ARCHITECTURES } from "../generations.js";
-import { configFromGguf } from "../gguf-config.js";
+import { configFromGguf, POOLING_IDS } from "../gguf-config.js";
+import { GGUF_NAMES } from "../gguf-names.js";
 
 type Entry = readonly [string, GgufEntry];
 
 /**
  * The `general.*` and `<arch>.*` metadata of a GGUF that llama.cpp reads as `c` (the keys and defaults of
- * ggml-org/llama.cpp:src/models/{gemma,gemma2,gemma3}.cpp load_arch_hparams, as convert_hf_to_gguf.py writes
- * them for Gemma), after checking that it can: see checkExpressible.
+ * ggml-org/llama.cpp:src/models/{gemma,gemma2,gemma3,gemma-embedding}.cpp load_arch_hparams, as
+ * convert_hf_to_gguf.py writes them for Gemma), after checking that it can: see checkExpressible. An embedding
+ * model's pooling is `<arch>.pooling_type` (llama_pooling_type id, as conversion/base.py _try_set_pooling_type).
  */
 export function ggufHyperparameters(c: ModelConfig, fileType: number, quantized: boolean): Entry[] {
   const arch = c.architecture;
@@ -39,6 +41,7 @@ export function ggufHyperparameters(c: ModelConfig, fileType: number, quantized:
   }
   if (c.attnSoftcap !== 0) entries.push([k("attn_logit_softcapping"), ggufValue.f32(c.attnSoftcap)]);
   if (c.finalSoftcap !== 0) entries.push([k("final_logit_softcapping"), ggufValue.f32(c.finalSoftcap)]);
+  if (c.pooling !== "none") entries.push([k("pooling_type"), ggufValue.u32(POOLING_IDS.indexOf(c.pooling))]);
   if (facts.slidingWindow) {
     const local = c.layers.find((l) => l.window > 0);
     if (local) {
@@ -100,4 +103,33 @@ export function checkExpressible(c: ModelConfig, entries: readonly Entry[], sour
 /** Equal as llama.cpp holds them: numbers as f32 (its hyperparameters are f32 and u32). */
 function same(a: unknown, b: unknown): boolean {
   return typeof a === "number" && typeof b === "number" ? Math.fround(a) === Math.fround(b) : a === b;
+}
+
+/** One sentence-transformers Dense projection: [out, in] = [rows, cols]. */
+export interface DenseShape {
+  readonly rows: number;
+  readonly cols: number;
+}
+
+/**
+ * The GGUF names and `<arch>.dense_{2,3}_feat_{in,out}` keys of an embedding model's Dense projections. llama.cpp
+ * has exactly two slots, dense_2 then dense_3, and requires dense_2 to take and dense_3 to give the model width
+ * (ggml-org/llama.cpp:src/models/gemma-embedding.cpp, conversion/gemma.py EmbeddingGemma); any other chain is
+ * refused (`source` names the folder).
+ */
+export function ggufDense(c: ModelConfig, dense: readonly DenseShape[], source: string): { names: readonly string[]; entries: Entry[] } {
+  if (dense.length === 0) return { names: [], entries: [] };
+  const slots = GGUF_NAMES.dense;
+  if (c.architecture !== "gemma-embedding" || dense.length !== slots.length || dense[0]!.cols !== c.dModel || dense.at(-1)!.rows !== c.dModel) {
+    throw new GemmaError(
+      "CONVERT_NOT_EXPRESSIBLE",
+      `${source}: cannot convert to GGUF: Dense modules ${dense.map((d) => `${d.cols} -> ${d.rows}`).join(", ")} after pooling; llama.cpp's ` +
+        `gemma-embedding has two, ${c.dModel} -> N -> ${c.dModel}`,
+    );
+  }
+  const entries = dense.flatMap((d, i): Entry[] => {
+    const key = `${c.architecture}.${slots[i]!.replace(/\.weight$/, "")}`;
+    return [[`${key}_feat_in`, ggufValue.u32(d.cols)], [`${key}_feat_out`, ggufValue.u32(d.rows)]];
+  });
+  return { names: slots, entries };
 }

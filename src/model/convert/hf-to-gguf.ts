@@ -3,7 +3,6 @@ import type { GgufEntry } from "../../formats/gguf/value-types.js";
 import type { HfFolder } from "../../formats/hf/folder.js";
 import { isJsonObject } from "../../formats/hf/json.js";
 import { dequantizeRow } from "../../quant/dequantize.js";
-import { quantizeRow } from "../../quant/quantize.js";
 import { rowBytes } from "../../quant/types.js";
 import { createTokenizer, vocabFromHfJson, vocabFromSentencePiece, type TokenizerVocab } from "../../tokenizer/index.js";
 import { GemmaError } from "../../util/errors.js";
@@ -11,8 +10,10 @@ import type { ModelConfig } from "../config.js";
 import { GGUF_NAMES, ggufLayerName } from "../gguf-names.js";
 import { HF_NAMES, hfLayerName, type HfLayerRole } from "../hf-names.js";
 import { chatTemplateOf, planHfModel, type HfModelPlan } from "../load-hf.js";
-import { checkExpressible, ggufHyperparameters } from "./gguf-hparams.js";
+import { denseTensorName } from "../hf-sentence-modules.js";
+import { checkExpressible, ggufDense, ggufHyperparameters } from "./gguf-hparams.js";
 import { ggufVocabulary } from "./gguf-vocab.js";
+import { quantizeRows, type RowQuantizer } from "./quantize-rows.js";
 import { FILE_TYPE, tensorType, type ConvertType } from "./tensor-types.js";
 
 /** Source rows are read and converted in pieces of about this size, so memory stays near one output tensor. */
@@ -28,6 +29,8 @@ export interface ConvertProgress {
 export interface HfToGgufOptions {
   readonly type: ConvertType;
   readonly onProgress?: (p: ConvertProgress) => void;
+  /** Default: quantizeRows, on this thread. */
+  readonly quantizeRows?: RowQuantizer;
 }
 
 /** A GGUF ready for writeGguf: tensor data is produced one tensor at a time, when the writer asks for it. */
@@ -41,13 +44,14 @@ export interface GgufConversion {
 
 type PlannedTensor = HfModelPlan["tensors"][number];
 
-/** The decoder-only text models whose tensors and keys this converter knows (EmbeddingGemma's extra dense layers and pooling are not written). */
-const CONVERTIBLE: ReadonlySet<string> = new Set(["gemma", "gemma2", "gemma3"]);
+/** The models whose tensors and keys this converter knows: the decoder-only text models and EmbeddingGemma. */
+const CONVERTIBLE: ReadonlySet<string> = new Set(["gemma", "gemma2", "gemma3", "gemma-embedding"]);
 
 /**
  * Plans the conversion of a Hugging Face Gemma folder to a GGUF that llama.cpp loads as the same model: the
  * architecture's hyperparameters (refused where llama.cpp would read them differently, see checkExpressible),
- * the full SentencePiece vocabulary, and the tensors under llama.cpp's names with Gemma's norm weights stored as
+ * the full SentencePiece vocabulary, and the tensors under llama.cpp's names (EmbeddingGemma: its pooling and Dense
+ * projections as llama.cpp's gemma-embedding reads them) with Gemma's norm weights stored as
  * 1 + w (computed in f32, as transformers scales by 1 + w.float(); convert_hf_to_gguf.py adds the 1 in the
  * source dtype), the embedding cut to the tokens the vocabulary has, and each tensor in the type `opts.type` picks.
  */
@@ -63,6 +67,11 @@ export async function planHfToGguf(folder: HfFolder, opts: HfToGgufOptions): Pro
     throw new GemmaError("MODEL_UNSUPPORTED_ARCH", `${source}: cannot convert to GGUF: architecture ${c.architecture} is not one the converter writes (${[...CONVERTIBLE].join(", ")})`);
   }
   const names = ggufNames(c);
+  // sentence-transformers' Dense modules (planHfModel checked their shapes) as llama.cpp's dense_2 and dense_3
+  const denseModules = folder.sentenceTransformers?.dense ?? [];
+  const denseShapes = denseModules.map((m) => plan.tensors.find((t) => t.info.name === denseTensorName(m))!);
+  const dense = ggufDense(c, denseShapes, source);
+  denseModules.forEach((m, i) => names.set(denseTensorName(m), dense.names[i]!));
   const untied = plan.tensors.some((t) => t.info.name === HF_NAMES.output);
   if (untied && c.architecture !== "gemma3") {
     throw new GemmaError(
@@ -74,7 +83,7 @@ export async function planHfToGguf(folder: HfFolder, opts: HfToGgufOptions): Pro
   const hparams = ggufHyperparameters(c, FILE_TYPE[opts.type], quantized);
   checkExpressible(c, hparams, source);
   const addEos = isJsonObject(tokenizerConfig) && tokenizerConfig["add_eos_token"] === true;
-  const metadata = [...hparams, ...ggufVocabulary(vocab, { size: c.vocabSize, addEos, chatTemplate })];
+  const metadata = [...hparams, ...dense.entries, ...ggufVocabulary(vocab, { size: c.vocabSize, addEos, chatTemplate })];
 
   const planned = plan.tensors.map((t) => {
     const name = names.get(t.info.name)!;
@@ -90,7 +99,7 @@ export async function planHfToGguf(folder: HfFolder, opts: HfToGgufOptions): Pro
     dims: t.kind === "matrix" ? [t.cols, t.rows] : [t.cols],
     type,
     data: async () => {
-      const data = await convertTensor(t, type, t.kind === "vector");
+      const data = await convertTensor(t, type, t.kind === "vector", opts.quantizeRows ?? quantizeRows);
       doneBytes += bytes;
       opts.onProgress?.({ tensor: name, doneBytes, totalBytes: dataBytes });
       return data;
@@ -121,14 +130,14 @@ function ggufNames(c: ModelConfig): Map<string, string> {
 
 /**
  * The stored rows of one tensor as `type`: the same encoding is copied as is; anything else goes through f32
- * row by row (dequantizeRow is exact for F32/F16/BF16). `addOne` stores Gemma's norm scale 1 + w.
+ * (dequantizeRow is exact for F32/F16/BF16) a chunk of rows at a time, encoded by `quantize`. `addOne` stores
+ * Gemma's norm scale 1 + w.
  */
-async function convertTensor(t: PlannedTensor, type: number, addOne: boolean): Promise<Uint8Array> {
+async function convertTensor(t: PlannedTensor, type: number, addOne: boolean, quantize: RowQuantizer): Promise<Uint8Array> {
   const inRow = rowBytes(t.type, t.cols);
   const outRow = rowBytes(type, t.cols);
   const out = new Uint8Array(t.rows * outRow);
   const rowsPerChunk = Math.max(1, Math.floor(READ_CHUNK_BYTES / inRow));
-  const row = new Float32Array(t.cols);
   for (let r0 = 0; r0 < t.rows; r0 += rowsPerChunk) {
     const n = Math.min(rowsPerChunk, t.rows - r0);
     const bytes = await t.info.source.read(t.info.offset + r0 * inRow, n * inRow);
@@ -136,12 +145,10 @@ async function convertTensor(t: PlannedTensor, type: number, addOne: boolean): P
       out.set(bytes, r0 * outRow);
       continue;
     }
-    for (let r = 0; r < n; r++) {
-      dequantizeRow(t.type, bytes, r * inRow, row, 0, t.cols);
-      if (addOne) for (let i = 0; i < row.length; i++) row[i] = row[i]! + 1;
-      quantizeRow(type, row, 0, t.cols, out, (r0 + r) * outRow);
-    }
+    const rows = new Float32Array(n * t.cols);
+    for (let r = 0; r < n; r++) dequantizeRow(t.type, bytes, r * inRow, rows, r * t.cols, t.cols);
+    if (addOne) for (let i = 0; i < rows.length; i++) rows[i] = rows[i]! + 1;
+    out.set(await quantize(type, rows, t.cols), r0 * outRow);
   }
   return out;
 }
-
