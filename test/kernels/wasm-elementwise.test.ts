@@ -79,32 +79,20 @@ describe("WebAssembly elementwise passes vs the reference twins", () => {
   }
 
   const SPECIAL = [0, -0, 10, -10, Math.fround(9.999), -Math.fround(9.999), 10.5, -10.5, 1e-7, -3e-6, 65520, -70000, Infinity, -Infinity, NaN];
-  for (const n of [1, 5, 8, 999, 4096]) {
-    it(`geglu with the f16 table over ${n} floats`, () => {
-      const heap = arena.heapF32;
-      const rng = new Random(7 * n);
-      randomFloats(heap, A, n, rng, 12);
-      randomFloats(heap, U, n, rng, 4);
-      for (let i = 0; i < n; i += 3) heap[A + i] = SPECIAL[(i / 3) % SPECIAL.length]!;
-      heap.copyWithin(B, A, A + n);
-      geglu(heap, A, U, n, true);
-      wasm.geglu(heap, B, U, n, true);
-      assertSameFloats(heap, B, A, n, "fp16 geglu");
-    });
-  }
-
-  for (const n of [1, 5, 8, 999, 4096]) {
-    it(`geglu with tanh over ${n} floats`, () => {
-      const heap = arena.heapF32;
-      const rng = new Random(13 * n);
-      randomFloats(heap, A, n, rng, 12);
-      randomFloats(heap, U, n, rng, 4);
-      for (let i = 0; i < n; i += 3) heap[A + i] = SPECIAL[(i / 3) % SPECIAL.length]!;
-      heap.copyWithin(B, A, A + n);
-      geglu(heap, A, U, n, false);
-      wasm.geglu(heap, B, U, n, false);
-      assertSameFloats(heap, B, A, n, "tanh geglu");
-    });
+  for (const [fp16, name, seed] of [[true, "the f16 table", 7], [false, "tanh", 13]] as const) {
+    for (const n of [1, 5, 8, 999, 4096]) {
+      it(`geglu with ${name} over ${n} floats`, () => {
+        const heap = arena.heapF32;
+        const rng = new Random(seed * n);
+        randomFloats(heap, A, n, rng, 12);
+        randomFloats(heap, U, n, rng, 4);
+        for (let i = 0; i < n; i += 3) heap[A + i] = SPECIAL[(i / 3) % SPECIAL.length]!;
+        heap.copyWithin(B, A, A + n);
+        geglu(heap, A, U, n, fp16);
+        wasm.geglu(heap, B, U, n, fp16);
+        assertSameFloats(heap, B, A, n, `${name} geglu`);
+      });
+    }
   }
 
   for (const n of [1, 3, 4, 6, 17, 640, 4097]) {
