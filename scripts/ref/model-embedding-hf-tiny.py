@@ -45,7 +45,7 @@ import torch
 import transformers
 from sentence_transformers import SentenceTransformer
 from safetensors.numpy import load_file, save_file
-from sentencepiece import sentencepiece_model_pb2 as pb
+from tiny_sentencepiece import sentencepiece_proto
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 _spec = importlib.util.spec_from_file_location("model_embedding_tiny", ROOT / "scripts/ref/model-embedding-tiny.py")
@@ -62,26 +62,9 @@ DENSE_ACTIVATION = "torch.nn.modules.linear.Identity"
 
 
 def sp_model() -> spm.SentencePieceProcessor:
-    """The tiny vocabulary as the SentencePiece BPE model Gemma's tokenizer.model is (byte fallback, no dummy prefix)."""
-    T = pb.ModelProto.SentencePiece.Type
-    kind = {1: T.NORMAL, 2: T.UNKNOWN, 3: T.CONTROL, 6: T.BYTE}
-    m = pb.ModelProto()
-    for p, s, t in zip(tiny.PIECES, tiny.SCORES, tiny.TOKEN_TYPES):
-        sp = m.pieces.add()
-        sp.piece, sp.score, sp.type = p, s, kind[t]
-    t = m.trainer_spec
-    t.model_type = pb.TrainerSpec.BPE
-    t.vocab_size = len(tiny.PIECES)
-    t.byte_fallback = True
-    t.split_digits = True
-    t.allow_whitespace_only_pieces = True
-    t.unk_id, t.bos_id, t.eos_id, t.pad_id = 3, 2, 1, 0
-    n = m.normalizer_spec
-    n.name = "identity"
-    n.add_dummy_prefix = False
-    n.remove_extra_whitespaces = False
-    n.escape_whitespaces = True
-    (FOLDER / "tokenizer.model").write_bytes(m.SerializeToString())
+    """The tiny vocabulary as the SentencePiece model Gemma's tokenizer.model is, written into the folder."""
+    proto = sentencepiece_proto(tiny.PIECES, tiny.SCORES, tiny.TOKEN_TYPES)
+    (FOLDER / "tokenizer.model").write_bytes(proto.SerializeToString())
     proc = spm.SentencePieceProcessor()
     proc.Load(str(FOLDER / "tokenizer.model"))
     return proc

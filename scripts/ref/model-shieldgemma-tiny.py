@@ -23,7 +23,7 @@ import sentencepiece as spm
 import torch
 import transformers
 from gguf import GGUFReader
-from sentencepiece import sentencepiece_model_pb2 as pb
+from tiny_sentencepiece import sentencepiece_proto
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 FIXTURE = os.path.join(ROOT, "test", "fixtures", "tiny")
@@ -72,26 +72,8 @@ def field(reader, key):
 
 
 def sp_model(pieces, scores, types):
-    T = pb.ModelProto.SentencePiece.Type
-    kind = {1: T.NORMAL, 2: T.UNKNOWN, 3: T.CONTROL, 6: T.BYTE}
-    m = pb.ModelProto()
-    for p, s, t in zip(pieces, scores, types):
-        sp = m.pieces.add()
-        sp.piece, sp.score, sp.type = p, s, kind[t]
-    t = m.trainer_spec
-    t.model_type = pb.TrainerSpec.BPE
-    t.vocab_size = len(pieces)
-    t.byte_fallback = True
-    t.split_digits = True
-    t.allow_whitespace_only_pieces = True
-    t.unk_id, t.bos_id, t.eos_id, t.pad_id = 3, 2, 1, 0
-    n = m.normalizer_spec
-    n.name = "identity"
-    n.add_dummy_prefix = False
-    n.remove_extra_whitespaces = False
-    n.escape_whitespaces = True
     proc = spm.SentencePieceProcessor()
-    proc.LoadFromSerializedProto(m.SerializeToString())
+    proc.LoadFromSerializedProto(sentencepiece_proto(pieces, scores, types).SerializeToString())
     return proc
 
 
