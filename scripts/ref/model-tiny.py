@@ -269,14 +269,12 @@ def gguf_tensor_name(spec: Spec, hf_name: str) -> str:
     return f"blk.{layer}.{table[rest]}"
 
 
-def write_gguf(spec: Spec, weights: dict[str, np.ndarray], path: pathlib.Path) -> None:
-    """Keys as llama.cpp's converter writes them for each arch (conversion/gemma.py); norms get +1."""
-    c = spec.config
-    w = gguf.GGUFWriter(str(path), spec.arch)
-    w.add_name(f"tiny-{spec.name}")
+def add_model_keys(w: gguf.GGUFWriter, name: str, c: dict, layers: int) -> None:
+    """The keys every tiny F32 model carries, in the converter's order (conversion/gemma.py)."""
+    w.add_name(name)
     w.add_context_length(c["max_position_embeddings"])
     w.add_embedding_length(c["hidden_size"])
-    w.add_block_count(spec.layers)
+    w.add_block_count(layers)
     w.add_feed_forward_length(c["intermediate_size"])
     w.add_head_count(c["num_attention_heads"])
     w.add_head_count_kv(c["num_key_value_heads"])
@@ -284,16 +282,10 @@ def write_gguf(spec: Spec, weights: dict[str, np.ndarray], path: pathlib.Path) -
     w.add_value_length(c["head_dim"])
     w.add_layer_norm_rms_eps(c["rms_norm_eps"])
     w.add_file_type(gguf.LlamaFileType.ALL_F32)
-    if spec.arch == "gemma2":
-        w.add_attn_logit_softcapping(c["attn_logit_softcapping"])
-        w.add_final_logit_softcapping(c["final_logit_softcapping"])
-        w.add_sliding_window(c["sliding_window"])
-    if spec.arch == "gemma3":
-        # Like the converter: only the global base is written; llama.cpp's default local base is 10000.
-        w.add_rope_freq_base(c["rope_theta"])
-        w.add_sliding_window(c["sliding_window"])
-        w.add_rope_scaling_type(gguf.RopeScalingType.LINEAR)
-        w.add_rope_scaling_factor(c["rope_scaling"]["factor"])
+
+
+def add_tokenizer_keys(w: gguf.GGUFWriter, add_eos: bool) -> None:
+    """The tiny vocabulary as Gemma's SentencePiece tokenizer keys (ids 0-3: pad, eos, bos, unk)."""
     w.add_tokenizer_model("llama")
     w.add_tokenizer_pre("default")
     w.add_token_list(PIECES)
@@ -304,11 +296,34 @@ def write_gguf(spec: Spec, weights: dict[str, np.ndarray], path: pathlib.Path) -
     w.add_unk_token_id(3)
     w.add_pad_token_id(0)
     w.add_add_bos_token(True)
-    w.add_add_eos_token(False)
+    w.add_add_eos_token(add_eos)
     w.add_add_space_prefix(False)
+
+
+def add_weights(w: gguf.GGUFWriter, spec: Spec, weights: dict[str, np.ndarray]) -> None:
+    """The HF tensors under llama.cpp's names, as F32; norms get the +1 the converter adds."""
     for hf_name, tensor in weights.items():
         data = tensor + np.float32(1.0) if hf_name.endswith("norm.weight") else tensor
         w.add_tensor(gguf_tensor_name(spec, hf_name), np.ascontiguousarray(data, dtype=np.float32))
+
+
+def write_gguf(spec: Spec, weights: dict[str, np.ndarray], path: pathlib.Path) -> None:
+    """Keys as llama.cpp's converter writes them for each arch (conversion/gemma.py); norms get +1."""
+    c = spec.config
+    w = gguf.GGUFWriter(str(path), spec.arch)
+    add_model_keys(w, f"tiny-{spec.name}", c, spec.layers)
+    if spec.arch == "gemma2":
+        w.add_attn_logit_softcapping(c["attn_logit_softcapping"])
+        w.add_final_logit_softcapping(c["final_logit_softcapping"])
+        w.add_sliding_window(c["sliding_window"])
+    if spec.arch == "gemma3":
+        # Like the converter: only the global base is written; llama.cpp's default local base is 10000.
+        w.add_rope_freq_base(c["rope_theta"])
+        w.add_sliding_window(c["sliding_window"])
+        w.add_rope_scaling_type(gguf.RopeScalingType.LINEAR)
+        w.add_rope_scaling_factor(c["rope_scaling"]["factor"])
+    add_tokenizer_keys(w, add_eos=False)
+    add_weights(w, spec, weights)
     w.write_header_to_file()
     w.write_kv_data_to_file()
     w.write_tensors_to_file()

@@ -6,7 +6,7 @@ import { createWasmAttention } from "../../src/kernels/wasm-attention.js";
 import { createWasmKernels, type WasmKernels } from "../../src/kernels/wasm/index.js";
 import type { KernelPool } from "../../src/kernels/wasm/pool.js";
 import { createNodeKernelPool } from "../../src/platform/node/worker-pool.js";
-import { Random } from "./wasm-random-blocks.js";
+import { Random, randomFloats } from "./wasm-random-blocks.js";
 
 /*
  * The WebAssembly attention (dot-product passes in WebAssembly, softmax in TypeScript) against its reference twin,
@@ -30,10 +30,6 @@ const CASES: readonly Case[] = [
   { shape: { nHeads: 8, nKvHeads: 4, headDim: 12, window: 7, softcap: 50, slots: 10 }, nTok: 3, pos0: 21 },
   { shape: { nHeads: 2, nKvHeads: 1, headDim: 256, window: 16, softcap: 0, slots: 16 + 9 - 1 }, nTok: 9, pos0: 30 },
 ];
-
-function randomFloats(heap: Float32Array, at: number, n: number, rng: Random, scale: number): void {
-  for (let i = 0; i < n; i++) heap[at + i] = (rng.next() * 2 - 1) * scale;
-}
 
 describe("WebAssembly attention vs the reference twin", () => {
   const arena = new Arena({ initialBytes: 8 << 20, shared: true });

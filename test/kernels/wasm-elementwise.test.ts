@@ -7,7 +7,7 @@ import { addInPlace } from "../../src/kernels/ref/residual.js";
 import { ropeAngles, ropeApply } from "../../src/kernels/ref/rope.js";
 import { createWasmElementwise, type ElementwiseKernels } from "../../src/kernels/wasm-elementwise.js";
 import { createWasmKernels } from "../../src/kernels/wasm/index.js";
-import { Random } from "./wasm-random-blocks.js";
+import { Random, randomFloats } from "./wasm-random-blocks.js";
 
 /*
  * The WebAssembly elementwise passes (kernels/assembly/elementwise.ts) against their reference twins in
@@ -17,10 +17,6 @@ import { Random } from "./wasm-random-blocks.js";
  */
 
 const MAX_HEAD_DIM = 256;
-
-function randomFloats(heap: Float32Array, at: number, n: number, rng: Random, scale: number): void {
-  for (let i = 0; i < n; i++) heap[at + i] = (rng.next() * 2 - 1) * scale;
-}
 
 function assertSameFloats(heap: Float32Array, got: number, want: number, n: number, what: string): void {
   const bits = new Uint32Array(heap.buffer, heap.byteOffset, heap.length);

@@ -87,6 +87,11 @@ export function randomWeights(type: number, rows: number, cols: number, rng: Ran
   return bytes;
 }
 
+/** `n` floats uniform in [-scale, scale) written into `heap` from float index `at`. */
+export function randomFloats(heap: Float32Array, at: number, n: number, rng: Random, scale: number): void {
+  for (let i = 0; i < n; i++) heap[at + i] = (rng.next() * 2 - 1) * scale;
+}
+
 /**
  * `n` floats of one activation row: normal values with occasional outliers, an all-zero block of 32
  * and 256 elements (when n allows), and runs of exact halves that make the quantizers round ties.
